@@ -1,0 +1,46 @@
+# One-command entry points. Every target installs what it needs from Debian first.
+#   make run   – build Release, create ./var/dev on first run, print tokens, serve on 127.0.0.1:50051
+#   make test  – build, then run every test through ctest
+SHELL := /bin/bash
+BUILD_DIR ?= build
+BUILD_TYPE ?= Release
+JOBS ?= $(shell nproc)
+DEBIAN_PACKAGES := cmake make g++ pkg-config ccache git \
+	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
+	librocksdb-dev libsodium-dev libabsl-dev nlohmann-json3-dev libssl-dev \
+	libgtest-dev libgmock-dev googletest libbenchmark-dev
+
+.PHONY: deps configure build test run lint-proto format clean
+
+# Installs the Debian packages that are missing (needs root or sudo on a fresh machine).
+deps:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+configure: deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --timeout 900
+
+run: build
+	scripts/dev-run.sh $(BUILD_DIR)/bin
+
+lint-proto:
+	npx --yes @bufbuild/buf@1.75.0 lint
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)

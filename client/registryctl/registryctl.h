@@ -1,0 +1,34 @@
+// registryctl: the operator and developer CLI, built on client::RegistryClient. The whole
+// program is this function so tests can run it with fake streams, environment and stub.
+#pragma once
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
+
+namespace registry::ctl {
+
+namespace v1 = ::cloudmanager::registry::v1;
+
+// Everything the CLI touches outside itself.
+struct Io {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  // Environment lookup; returns nullptr when unset.
+  std::function<const char*(const char*)> getenv;
+};
+
+// Creates the stub for `address` (a real channel in main, a fake in tests).
+using StubFactory =
+    std::function<std::unique_ptr<v1::RegistryService::StubInterface>(const std::string& address)>;
+
+// Runs `registryctl <argv...>` (argv without the program name). Returns the exit code:
+// 0 success, 1 the server refused or failed, 2 usage error.
+int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactory& stubs);
+
+}  // namespace registry::ctl

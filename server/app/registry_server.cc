@@ -1,0 +1,111 @@
+#include "server/app/registry_server.h"
+
+#include <chrono>
+#include <utility>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/impl/server_builder_option.h>
+#include <grpcpp/impl/server_builder_plugin.h>
+#include <grpcpp/server_builder.h>
+
+#include "absl/strings/str_cat.h"
+#include "server/app/log.h"
+#include "server/auth/jwks.h"
+#include "server/auth/jwt_verifier.h"
+#include "server/seal/master_key.h"
+#include "server/seal/sealed_barrier.h"
+#include "storage/rocksdb/rocksdb_kv_store.h"
+
+namespace registry::app {
+namespace {
+
+// Adds reflection to one ServerBuilder only (InitProtoReflectionServerBuilderPlugin() would
+// turn it on for every server in the process).
+class ReflectionOption final : public grpc::ServerBuilderOption {
+ public:
+  // grpc::ServerBuilderOption:
+  void UpdateArguments(grpc::ChannelArguments* arguments) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
+    plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+  }
+};
+
+absl::Status CheckConfig(const ServerConfig& config) {
+  if (config.data_dir.empty()) return absl::InvalidArgumentError("--data-dir is required");
+  if (config.master_key_file.empty()) {
+    return absl::InvalidArgumentError("--master-key-file is required");
+  }
+  if (config.jwks_file.empty()) return absl::InvalidArgumentError("--jwks-file is required");
+  if (config.jwt_issuer.empty()) return absl::InvalidArgumentError("--jwt-issuer is required");
+  if (config.jwt_audience.empty()) {
+    return absl::InvalidArgumentError("--jwt-audience must not be empty");
+  }
+  if (config.max_registries_per_owner < 1) {
+    return absl::InvalidArgumentError("--max-registries-per-owner must be at least 1");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const ServerConfig& config) {
+  if (absl::Status valid = CheckConfig(config); !valid.ok()) return valid;
+
+  absl::StatusOr<seal::MasterKeys> master_keys = seal::LoadMasterKeyFile(config.master_key_file);
+  if (!master_keys.ok()) return master_keys.status();
+  absl::StatusOr<auth::Jwks> jwks = auth::LoadJwksFile(config.jwks_file);
+  if (!jwks.ok()) return jwks.status();
+
+  absl::StatusOr<std::unique_ptr<storage::RocksDbKvStore>> store =
+      storage::RocksDbKvStore::Open({.path = config.data_dir});
+  if (!store.ok()) return store.status();
+
+  std::unique_ptr<RegistryServer> server(new RegistryServer());
+  absl::StatusOr<seal::BarrierPtr> barrier =
+      seal::OpenSealedBarrier(*std::move(store), *std::move(master_keys));
+  if (!barrier.ok()) return barrier.status();
+  server->barrier_ = *std::move(barrier);
+
+  server->verifier_ = std::make_unique<auth::JwtVerifier>(
+      *std::move(jwks),
+      auth::JwtVerifierOptions{.issuer = config.jwt_issuer, .audience = config.jwt_audience});
+  server->manager_ = std::make_unique<service::RegistryManager>(
+      *server->barrier_,
+      service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner});
+  server->registry_service_ =
+      std::make_unique<transport::RegistryGrpcService>(*server->manager_, *server->verifier_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  if (config.reflection) builder.SetOption(std::make_unique<ReflectionOption>());
+  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(config.max_request_bytes);
+  builder.RegisterService(server->registry_service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
+  }
+  server->server_->GetHealthCheckService()->SetServingStatus(true);
+  Log(LogLevel::kInfo, absl::StrCat("serving on port ", server->port_, " with data dir ",
+                                    config.data_dir));
+  return server;
+}
+
+void RegistryServer::Shutdown(absl::Duration grace) {
+  if (stopped_) return;
+  stopped_ = true;
+  if (server_ != nullptr) {
+    server_->GetHealthCheckService()->SetServingStatus(false);
+    server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
+    server_->Wait();
+  }
+  registry_service_.reset();
+  manager_.reset();
+  barrier_.reset();  // Closes RocksDB and releases the data dir lock.
+}
+
+RegistryServer::~RegistryServer() { Shutdown(absl::ZeroDuration()); }
+
+}  // namespace registry::app

@@ -1,0 +1,31 @@
+// ServerConfig: everything registryd needs to start, filled from flags by main.cc or by tests.
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace registry::app {
+
+struct ServerConfig {
+  // host:port to listen on; port 0 picks a free port (see RegistryServer::port()).
+  std::string listen = "127.0.0.1:50051";
+  // Directory of the embedded RocksDB; created on first start.
+  std::string data_dir;
+  // One base64 32-byte key per line; the first is current, later lines are older keys.
+  std::string master_key_file;
+  // JWKS with the token signing keys.
+  std::string jwks_file;
+  // Required `iss` claim.
+  std::string jwt_issuer;
+  // Required `aud` claim.
+  std::string jwt_audience = "registry-service";
+  // Per-owner registry limit.
+  int max_registries_per_owner = 200;
+  // Largest request message accepted; larger ones get RESOURCE_EXHAUSTED before any work.
+  int max_request_bytes = 1 << 20;
+  // Serve grpc.reflection.v1alpha so `grpcurl list` works.
+  bool reflection = true;
+};
+
+}  // namespace registry::app

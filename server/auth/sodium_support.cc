@@ -1,0 +1,27 @@
+// libsodium initialization and base64url decoding for registry_auth.
+#include "server/auth/sodium_support.h"
+
+#include <sodium.h>
+
+namespace registry::auth::internal {
+
+absl::Status InitSodium() {
+  static const int kResult = sodium_init();  // 0 first time, 1 if already initialized.
+  if (kResult < 0) return absl::InternalError("libsodium failed to initialize");
+  return absl::OkStatus();
+}
+
+std::optional<std::string> DecodeBase64Url(std::string_view text) {
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  size_t out_len = 0;
+  // With b64_end == nullptr, libsodium fails unless the whole input is consumed.
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                        text.size(), /*ignore=*/nullptr, &out_len, /*b64_end=*/nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return std::nullopt;
+  }
+  out.resize(out_len);
+  return out;
+}
+
+}  // namespace registry::auth::internal

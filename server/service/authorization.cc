@@ -1,0 +1,35 @@
+#include "server/service/authorization.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace registry::service {
+namespace {
+
+bool IsOwnTree(const auth::Principal& principal, const core::OwnerName& owner) {
+  return owner.kind == core::OwnerName::Kind::kUser && !principal.subject.empty() &&
+         owner.id == principal.subject;
+}
+
+absl::Status Denied(const std::string& verb, const core::OwnerName& owner) {
+  return absl::PermissionDeniedError(
+      absl::StrCat("caller may not ", verb, " registries of ", owner.ToString()));
+}
+
+}  // namespace
+
+absl::Status AuthorizeRead(const auth::Principal& principal, const core::OwnerName& owner) {
+  if (principal.HasScope(auth::kScopeAdmin)) return absl::OkStatus();
+  if (principal.HasScope(auth::kScopeRead) && IsOwnTree(principal, owner)) {
+    return absl::OkStatus();
+  }
+  return Denied("read", owner);
+}
+
+absl::Status AuthorizeWrite(const auth::Principal& principal, const core::OwnerName& owner) {
+  if (principal.HasScope(auth::kScopeWrite) && IsOwnTree(principal, owner)) {
+    return absl::OkStatus();
+  }
+  return Denied("change", owner);
+}
+
+}  // namespace registry::service

@@ -1,0 +1,303 @@
+#include "server/service/registry_manager.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/hash/hash.h"
+#include "absl/strings/str_cat.h"
+#include "server/core/etag.h"
+#include "server/core/field_violation.h"
+#include "server/core/names.h"
+#include "server/core/page_token.h"
+#include "server/core/presets.h"
+#include "server/core/registry_validation.h"
+#include "server/core/update_mask.h"
+#include "server/service/authorization.h"
+#include "server/service/timestamps.h"
+
+namespace registry::service {
+namespace {
+
+constexpr int kDefaultPageSize = 50;
+constexpr int kMaxPageSize = 1000;
+constexpr int kGeneratedIdAttempts = 8;
+
+// The copy of a stored record that may leave the service: secrets removed.
+v1::Registry WithoutSecrets(v1::Registry record) {
+  core::ClearSecrets(record);
+  return record;
+}
+
+// Stamps the output-only bookkeeping of a record about to be stored.
+void StampRecord(v1::Registry& record, absl::Time now, bool secret_changed) {
+  *record.mutable_update_time() = ToProtoTimestamp(now);
+  record.set_secret_set(core::HasSecret(record));
+  if (!record.secret_set()) {
+    record.clear_secret_update_time();
+  } else if (secret_changed) {
+    *record.mutable_secret_update_time() = ToProtoTimestamp(now);
+  }
+  record.set_global(false);
+  record.set_etag(core::ComputeEtag(record));
+}
+
+absl::Status GlobalIsImmutable(const auth::Principal& caller) {
+  if (!caller.HasScope(auth::kScopeWrite)) {
+    return absl::PermissionDeniedError("caller may not change registries");
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(std::string(core::kGlobalRegistryName), " is the immutable global default"));
+}
+
+absl::Status StaleEtag(const std::string& name) {
+  return absl::AbortedError(absl::StrCat(
+      "etag mismatch: ", name, " was changed concurrently; read it again and retry"));
+}
+
+uint64_t SodiumRandom() {
+  uint64_t value;
+  randombytes_buf(&value, sizeof(value));
+  return value;
+}
+
+}  // namespace
+
+RegistryManager::RegistryManager(seal::Barrier& barrier, RegistryManagerOptions options)
+    : barrier_(barrier), options_(std::move(options)) {
+  if (!options_.clock) options_.clock = [] { return absl::Now(); };
+  if (!options_.random) options_.random = SodiumRandom;
+}
+
+absl::Mutex& RegistryManager::OwnerLock(const std::string& owner) {
+  return owner_locks_[absl::HashOf(owner) % kOwnerLockStripes];
+}
+
+absl::StatusOr<v1::Registry> RegistryManager::LoadRecord(const std::string& key,
+                                                         const std::string& name) {
+  absl::StatusOr<std::string> bytes = barrier_.Get(key);
+  if (absl::IsNotFound(bytes.status())) {
+    return absl::NotFoundError(absl::StrCat("registry ", name, " not found"));
+  }
+  if (!bytes.ok()) return bytes.status();
+  v1::Registry record;
+  bool parsed = record.ParseFromString(*bytes);
+  sodium_memzero(bytes->data(), bytes->size());
+  if (!parsed) {
+    return absl::DataLossError(absl::StrCat("stored record of ", name, " does not parse"));
+  }
+  return record;
+}
+
+absl::StatusOr<std::string> RegistryManager::PickRegistryId(const std::string& owner_prefix) {
+  static constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (int attempt = 0; attempt < kGeneratedIdAttempts; ++attempt) {
+    uint64_t bits = options_.random();
+    std::string id = "reg-";
+    for (int i = 0; i < 10; ++i, bits /= 36) id.push_back(kAlphabet[bits % 36]);
+    absl::StatusOr<std::string> existing = barrier_.Get(owner_prefix + id);
+    if (absl::IsNotFound(existing.status())) return id;
+    if (!existing.ok()) return existing.status();
+  }
+  return absl::InternalError("could not pick an unused registry id");
+}
+
+absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
+    const auth::Principal& caller, const v1::CreateRegistryRequest& request) {
+  absl::StatusOr<core::OwnerName> owner = core::ParseOwnerName(request.parent(), "parent");
+  if (!owner.ok()) return owner.status();
+  if (!request.registry_id().empty() && !core::IsValidRegistryId(request.registry_id())) {
+    return core::InvalidArgumentError(
+        {{"registry_id", "must be 1-63 characters of [a-z0-9-], start with a letter and not "
+                         "end with '-'"}});
+  }
+  if (absl::Status allowed = AuthorizeWrite(caller, *owner); !allowed.ok()) return allowed;
+  if (!request.has_registry()) {
+    return core::InvalidArgumentError({{"registry", "is required"}});
+  }
+
+  v1::Registry record = request.registry();
+  core::ApplyCredentialDefaults(record);
+  std::vector<core::FieldViolation> violations = core::ValidateRegistry(record, "registry.");
+  if (!violations.empty()) return core::InvalidArgumentError(std::move(violations));
+
+  const std::string owner_name = owner->ToString();
+  const std::string prefix = core::RegistryKeyPrefix(*owner);
+  absl::MutexLock lock(&OwnerLock(owner_name));
+
+  absl::StatusOr<std::vector<std::string>> keys =
+      barrier_.ScanKeys(prefix, "", options_.max_registries_per_owner);
+  if (!keys.ok()) return keys.status();
+  if (static_cast<int>(keys->size()) >= options_.max_registries_per_owner) {
+    return absl::ResourceExhaustedError(absl::StrCat(owner_name, " already has the maximum of ",
+                                                     options_.max_registries_per_owner,
+                                                     " registries"));
+  }
+
+  std::string registry_id = request.registry_id();
+  if (registry_id.empty()) {
+    absl::StatusOr<std::string> picked = PickRegistryId(prefix);
+    if (!picked.ok()) return picked.status();
+    registry_id = *std::move(picked);
+  } else if (std::binary_search(keys->begin(), keys->end(), prefix + registry_id)) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("registry ", owner_name, "/registries/", registry_id, " already exists"));
+  }
+
+  const absl::Time now = options_.clock();
+  record.set_name(core::RegistryName{*owner, registry_id, false}.ToString());
+  *record.mutable_create_time() = ToProtoTimestamp(now);
+  StampRecord(record, now, /*secret_changed=*/true);
+
+  storage::WriteBatch batch;
+  batch.Put(core::RegistryKey(*owner, registry_id), record.SerializeAsString());
+  absl::Status written = barrier_.Write(batch);
+  sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
+  if (!written.ok()) {
+    core::ClearSecrets(record);
+    return written;
+  }
+  return WithoutSecrets(std::move(record));
+}
+
+absl::StatusOr<v1::Registry> RegistryManager::GetRegistry(const auth::Principal& caller,
+                                                          const v1::GetRegistryRequest& request) {
+  absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.name(), "name");
+  if (!name.ok()) return name.status();
+  if (name->global) return core::GlobalDockerHub();
+  if (absl::Status allowed = AuthorizeRead(caller, name->owner); !allowed.ok()) return allowed;
+  absl::StatusOr<v1::Registry> record =
+      LoadRecord(core::RegistryKey(name->owner, name->registry_id), request.name());
+  if (!record.ok()) return record.status();
+  return WithoutSecrets(*std::move(record));
+}
+
+absl::StatusOr<v1::ListRegistriesResponse> RegistryManager::ListRegistries(
+    const auth::Principal& caller, const v1::ListRegistriesRequest& request) {
+  absl::StatusOr<core::OwnerName> owner = core::ParseOwnerName(request.parent(), "parent");
+  if (!owner.ok()) return owner.status();
+  if (request.page_size() < 0) {
+    return core::InvalidArgumentError({{"page_size", "must not be negative"}});
+  }
+  const bool first_page = request.page_token().empty();
+  std::string start_after;
+  if (!first_page) {
+    absl::StatusOr<core::PageToken> token = core::DecodePageToken(request.page_token());
+    if (!token.ok()) return token.status();
+    if (token->parent != request.parent()) {
+      return core::InvalidArgumentError(
+          {{"page_token", "was issued for another parent; start again without it"}});
+    }
+    start_after = token->last_registry_id;
+  }
+  if (absl::Status allowed = AuthorizeRead(caller, *owner); !allowed.ok()) return allowed;
+
+  int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
+  page_size = std::min(page_size, kMaxPageSize);
+
+  v1::ListRegistriesResponse response;
+  if (first_page) *response.add_registries() = core::GlobalDockerHub();
+  const size_t wanted = static_cast<size_t>(page_size - response.registries_size());
+
+  const std::string prefix = core::RegistryKeyPrefix(*owner);
+  const std::string scan_after = start_after.empty() ? "" : prefix + start_after;
+  // One extra key tells whether another page exists, without opening it.
+  absl::StatusOr<std::vector<storage::KeyValue>> page =
+      wanted == 0 ? std::vector<storage::KeyValue>{} : barrier_.Scan(prefix, scan_after, wanted);
+  if (!page.ok()) return page.status();
+  const std::string last_key = page->empty() ? scan_after : page->back().key;
+  absl::StatusOr<std::vector<std::string>> more = barrier_.ScanKeys(prefix, last_key, 1);
+  if (!more.ok()) return more.status();
+
+  for (storage::KeyValue& entry : *page) {
+    v1::Registry* registry = response.add_registries();
+    bool parsed = registry->ParseFromString(entry.value);
+    sodium_memzero(entry.value.data(), entry.value.size());
+    if (!parsed) {
+      return absl::DataLossError(absl::StrCat("stored record under ", entry.key,
+                                              " does not parse"));
+    }
+    core::ClearSecrets(*registry);
+  }
+  if (!more->empty()) {
+    response.set_next_page_token(core::EncodePageToken(
+        {request.parent(), last_key.empty() ? "" : last_key.substr(prefix.size())}));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Registry> RegistryManager::UpdateRegistry(
+    const auth::Principal& caller, const v1::UpdateRegistryRequest& request) {
+  absl::StatusOr<core::RegistryName> name =
+      core::ParseRegistryName(request.registry().name(), "registry.name");
+  if (!name.ok()) return name.status();
+  if (request.update_mask().paths().empty()) {
+    return core::InvalidArgumentError(
+        {{"update_mask", "is required: name the fields to change, or `*`"}});
+  }
+  if (name->global) return GlobalIsImmutable(caller);
+  if (absl::Status allowed = AuthorizeWrite(caller, name->owner); !allowed.ok()) return allowed;
+
+  const std::string key = core::RegistryKey(name->owner, name->registry_id);
+  absl::MutexLock lock(&OwnerLock(name->owner.ToString()));
+  absl::StatusOr<v1::Registry> existing = LoadRecord(key, request.registry().name());
+  if (!existing.ok()) return existing.status();
+  if (!request.registry().etag().empty() && request.registry().etag() != existing->etag()) {
+    core::ClearSecrets(*existing);
+    return StaleEtag(request.registry().name());
+  }
+
+  absl::StatusOr<core::UpdateResult> update =
+      core::ApplyUpdateMask(*existing, request.registry(), request.update_mask());
+  core::ClearSecrets(*existing);
+  if (!update.ok()) return update.status();
+  v1::Registry& record = update->merged;
+  core::ApplyCredentialDefaults(record);
+  std::vector<core::FieldViolation> violations = core::ValidateRegistry(record, "registry.");
+  if (!violations.empty()) {
+    core::ClearSecrets(record);
+    return core::InvalidArgumentError(std::move(violations));
+  }
+
+  StampRecord(record, options_.clock(), update->secret_changed);
+  storage::WriteBatch batch;
+  batch.Put(key, record.SerializeAsString());
+  absl::Status written = barrier_.Write(batch);
+  sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
+  if (!written.ok()) {
+    core::ClearSecrets(record);
+    return written;
+  }
+  return WithoutSecrets(std::move(record));
+}
+
+absl::Status RegistryManager::DeleteRegistry(const auth::Principal& caller,
+                                             const v1::DeleteRegistryRequest& request) {
+  absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.name(), "name");
+  if (!name.ok()) return name.status();
+  if (name->global) return GlobalIsImmutable(caller);
+  if (absl::Status allowed = AuthorizeWrite(caller, name->owner); !allowed.ok()) return allowed;
+
+  const std::string key = core::RegistryKey(name->owner, name->registry_id);
+  absl::MutexLock lock(&OwnerLock(name->owner.ToString()));
+  absl::StatusOr<v1::Registry> existing = LoadRecord(key, request.name());
+  if (!existing.ok()) return existing.status();
+  core::ClearSecrets(*existing);
+  if (!request.etag().empty() && request.etag() != existing->etag()) {
+    return StaleEtag(request.name());
+  }
+  storage::WriteBatch batch;
+  batch.Delete(key);
+  return barrier_.Write(batch);
+}
+
+absl::StatusOr<v1::ListPresetsResponse> RegistryManager::ListPresets(
+    const auth::Principal& caller, const v1::ListPresetsRequest& request) {
+  v1::ListPresetsResponse response;
+  for (const v1::Preset& preset : core::Presets()) *response.add_presets() = preset;
+  return response;
+}
+
+}  // namespace registry::service

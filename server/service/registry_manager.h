@@ -1,0 +1,73 @@
+// RegistryManager: the use cases behind RegistryService — validate, authorize, act — on
+// absl::Status, with no gRPC types. It sees storage only through the sealing barrier.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "cloudmanager/registry/v1/registry_service.pb.h"
+#include "server/auth/principal.h"
+#include "server/seal/barrier.h"
+
+namespace registry::service {
+
+namespace v1 = ::cloudmanager::registry::v1;
+
+struct RegistryManagerOptions {
+  // Create fails with RESOURCE_EXHAUSTED once an owner holds this many registries.
+  int max_registries_per_owner = 200;
+  // Source of create/update times. Defaults to absl::Now.
+  std::function<absl::Time()> clock;
+  // Source of random bytes for server-chosen registry ids. Defaults to libsodium randombytes.
+  std::function<uint64_t()> random;
+};
+
+// Thread safety: all methods may be called concurrently. Mutations of one owner are serialized
+// (read-check-write under a per-owner lock), so limits, ALREADY_EXISTS and etags hold under races.
+// Every response has its secrets removed; errors never contain secret values.
+class RegistryManager final {
+ public:
+  // `barrier` must outlive the manager.
+  RegistryManager(seal::Barrier& barrier, RegistryManagerOptions options);
+  RegistryManager(const RegistryManager&) = delete;
+  RegistryManager& operator=(const RegistryManager&) = delete;
+
+  // INVALID_ARGUMENT (BadRequest on parent, registry_id, registry.*), PERMISSION_DENIED,
+  // ALREADY_EXISTS, RESOURCE_EXHAUSTED past the per-owner limit.
+  absl::StatusOr<v1::Registry> CreateRegistry(const auth::Principal& caller,
+                                              const v1::CreateRegistryRequest& request);
+  // INVALID_ARGUMENT on name, PERMISSION_DENIED, NOT_FOUND, DATA_LOSS if the record won't open.
+  absl::StatusOr<v1::Registry> GetRegistry(const auth::Principal& caller,
+                                           const v1::GetRegistryRequest& request);
+  // The global default first on the first page, then the owner's registries by id.
+  absl::StatusOr<v1::ListRegistriesResponse> ListRegistries(
+      const auth::Principal& caller, const v1::ListRegistriesRequest& request);
+  // INVALID_ARGUMENT (update_mask, registry.*), PERMISSION_DENIED, NOT_FOUND, ABORTED on a stale
+  // etag, FAILED_PRECONDITION for the global registry.
+  absl::StatusOr<v1::Registry> UpdateRegistry(const auth::Principal& caller,
+                                              const v1::UpdateRegistryRequest& request);
+  // Like UpdateRegistry for its codes.
+  absl::Status DeleteRegistry(const auth::Principal& caller,
+                              const v1::DeleteRegistryRequest& request);
+  // Any authenticated caller.
+  absl::StatusOr<v1::ListPresetsResponse> ListPresets(const auth::Principal& caller,
+                                                      const v1::ListPresetsRequest& request);
+
+ private:
+  static constexpr int kOwnerLockStripes = 64;
+
+  absl::Mutex& OwnerLock(const std::string& owner);
+  absl::StatusOr<v1::Registry> LoadRecord(const std::string& key, const std::string& name);
+  absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
+
+  seal::Barrier& barrier_;
+  RegistryManagerOptions options_;
+  absl::Mutex owner_locks_[kOwnerLockStripes];
+};
+
+}  // namespace registry::service
