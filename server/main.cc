@@ -1,6 +1,7 @@
 // registryd: flags → ServerConfig → RegistryServer; waits for SIGTERM/SIGINT and shuts down
 // within --shutdown-grace. Every flag can also be set as env REGISTRYD_<FLAG_IN_UPPER_SNAKE>;
 // a flag on the command line wins over the environment.
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <cstdlib>
@@ -55,6 +56,22 @@ bool ApplyEnvironment() {
   return true;
 }
 
+// absl flags are C identifiers; the documented spelling is --data-dir. Rewrites the name part
+// of every `--flag-name[=value]` argument to `--flag_name` (values are left untouched).
+std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>& storage) {
+  storage.assign(argv, argv + argc);
+  for (size_t i = 1; i < storage.size(); ++i) {
+    std::string& arg = storage[i];
+    if (arg == "--") break;
+    if (arg.rfind("--", 0) != 0) continue;
+    const size_t name_end = std::min(arg.find('='), arg.size());
+    std::replace(arg.begin() + 2, arg.begin() + name_end, '-', '_');
+  }
+  std::vector<char*> pointers;
+  for (std::string& arg : storage) pointers.push_back(arg.data());
+  return pointers;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,7 +79,9 @@ int main(int argc, char** argv) {
       "registryd --data-dir=DIR --master-key-file=FILE --jwks-file=FILE --jwt-issuer=ISS\n"
       "Serves cloudmanager.registry.v1 over gRPC.");
   if (!ApplyEnvironment()) return 2;
-  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> arg_storage;
+  std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
 
   // Block the shutdown signals in every thread (gRPC's included) and wait for them here.
   sigset_t signals;

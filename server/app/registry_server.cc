@@ -21,15 +21,23 @@
 namespace registry::app {
 namespace {
 
-// Adds reflection to one ServerBuilder only (InitProtoReflectionServerBuilderPlugin() would
-// turn it on for every server in the process).
+// Decides reflection for one ServerBuilder. Linking libgrpc++_reflection registers its plugin
+// for every server in the process, so the option first removes it, then adds it back if wanted.
 class ReflectionOption final : public grpc::ServerBuilderOption {
  public:
+  explicit ReflectionOption(bool enabled) : enabled_(enabled) {}
+
   // grpc::ServerBuilderOption:
   void UpdateArguments(grpc::ChannelArguments* arguments) override {}
   void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>* plugins) override {
-    plugins->push_back(std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>());
+    auto reflection = std::make_unique<grpc::reflection::ProtoServerReflectionPlugin>();
+    const std::string name = reflection->name();
+    std::erase_if(*plugins, [&](const auto& plugin) { return plugin->name() == name; });
+    if (enabled_) plugins->push_back(std::move(reflection));
   }
+
+ private:
+  const bool enabled_;
 };
 
 absl::Status CheckConfig(const ServerConfig& config) {
@@ -68,9 +76,11 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   if (!barrier.ok()) return barrier.status();
   server->barrier_ = *std::move(barrier);
 
-  server->verifier_ = std::make_unique<auth::JwtVerifier>(
+  absl::StatusOr<auth::TokenVerifierPtr> verifier = auth::JwtVerifier::Create(
       *std::move(jwks),
       auth::JwtVerifierOptions{.issuer = config.jwt_issuer, .audience = config.jwt_audience});
+  if (!verifier.ok()) return verifier.status();
+  server->verifier_ = *std::move(verifier);
   server->manager_ = std::make_unique<service::RegistryManager>(
       *server->barrier_,
       service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner});
@@ -79,7 +89,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  if (config.reflection) builder.SetOption(std::make_unique<ReflectionOption>());
+  builder.SetOption(std::make_unique<ReflectionOption>(config.reflection));
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.SetMaxReceiveMessageSize(config.max_request_bytes);
   builder.RegisterService(server->registry_service_.get());

@@ -1,0 +1,116 @@
+// RegistryManager over a sealed in-memory store with an injected clock and randomness: the
+// parts of the use cases that integration tests cannot see (what is stored, exact times).
+#include "server/service/registry_manager.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/seal/master_key.h"
+#include "server/seal/sealed_barrier.h"
+#include "server/service/timestamps.h"
+#include "storage/memory/memory_kv_store.h"
+
+namespace registry::service {
+namespace {
+
+using ::testing::IsEmpty;
+
+constexpr char kMasterKey[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
+
+class RegistryManagerTest : public ::testing::Test {
+ protected:
+  RegistryManagerTest() {
+    auto keys = seal::ParseMasterKeys(kMasterKey);
+    auto barrier =
+        seal::OpenSealedBarrier(std::make_unique<storage::MemoryKvStore>(), *std::move(keys));
+    barrier_ = *std::move(barrier);
+    manager_ = std::make_unique<RegistryManager>(
+        *barrier_, RegistryManagerOptions{.max_registries_per_owner = 5,
+                                          .clock = [this] { return now_; },
+                                          .random = [] { return uint64_t{42}; }});
+    alice_.subject = "alice";
+    alice_.scopes = {"registry.read", "registry.write"};
+  }
+
+  v1::Registry StoredRecord(const std::string& id) {
+    auto bytes = barrier_->Get("r/users/alice/" + id);
+    EXPECT_TRUE(bytes.ok()) << bytes.status();
+    v1::Registry record;
+    EXPECT_TRUE(record.ParseFromString(bytes.value_or("")));
+    return record;
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
+  seal::BarrierPtr barrier_;
+  std::unique_ptr<RegistryManager> manager_;
+  auth::Principal alice_;
+};
+
+TEST_F(RegistryManagerTest, JsonTokenIsStoredByteExact) {
+  const std::string json = "{\n  \"type\": \"service_account\",\r\n  \"k\": \"\\u00e9\"\n}\n\n";
+  v1::CreateRegistryRequest request;
+  request.set_parent("users/alice");
+  request.set_registry_id("gcr");
+  request.mutable_registry()->set_display_name("GCR");
+  request.mutable_registry()->set_server("gcr.io");
+  request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_JSON_TOKEN);
+  request.mutable_registry()->set_json_token(json);
+  auto created = manager_->CreateRegistry(alice_, request);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_THAT(created->json_token(), IsEmpty());
+  EXPECT_EQ(StoredRecord("gcr").json_token(), json);
+  EXPECT_EQ(StoredRecord("gcr").username(), "_json_key");
+}
+
+TEST_F(RegistryManagerTest, TimesComeFromTheInjectedClock) {
+  v1::CreateRegistryRequest request;
+  request.set_parent("users/alice");
+  request.mutable_registry()->set_display_name("Quay");
+  request.mutable_registry()->set_server("quay.io");
+  request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+  request.mutable_registry()->set_username("robot");
+  request.mutable_registry()->set_password("pw");
+  auto created = manager_->CreateRegistry(alice_, request);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(FromProtoTimestamp(created->create_time()), now_);
+  EXPECT_EQ(FromProtoTimestamp(created->secret_update_time()), now_);
+  // The id comes from the injected randomness: deterministic.
+  EXPECT_EQ(created->name(), "users/alice/registries/reg-gbaaaaaaaa");
+
+  now_ += absl::Minutes(5);
+  v1::UpdateRegistryRequest update;
+  update.mutable_registry()->set_name(created->name());
+  update.mutable_registry()->set_username("robot2");
+  update.mutable_update_mask()->add_paths("username");
+  auto updated = manager_->UpdateRegistry(alice_, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(FromProtoTimestamp(updated->update_time()), now_);
+  EXPECT_EQ(FromProtoTimestamp(updated->secret_update_time()), now_ - absl::Minutes(5));
+  EXPECT_EQ(FromProtoTimestamp(updated->create_time()), now_ - absl::Minutes(5));
+  EXPECT_EQ(StoredRecord(created->name().substr(created->name().rfind('/') + 1)).password(), "pw");
+}
+
+TEST_F(RegistryManagerTest, SwitchingToNoneDropsTheStoredSecret) {
+  v1::CreateRegistryRequest request;
+  request.set_parent("users/alice");
+  request.set_registry_id("quay");
+  request.mutable_registry()->set_display_name("Quay");
+  request.mutable_registry()->set_server("quay.io");
+  request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+  request.mutable_registry()->set_username("robot");
+  request.mutable_registry()->set_password("pw");
+  ASSERT_TRUE(manager_->CreateRegistry(alice_, request).ok());
+  v1::UpdateRegistryRequest update;
+  update.mutable_registry()->set_name("users/alice/registries/quay");
+  update.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_NONE);
+  update.mutable_update_mask()->add_paths("credential_type");
+  update.mutable_update_mask()->add_paths("username");
+  auto updated = manager_->UpdateRegistry(alice_, update);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_FALSE(updated->secret_set());
+  EXPECT_FALSE(updated->has_secret_update_time());
+  EXPECT_THAT(StoredRecord("quay").password(), IsEmpty());
+}
+
+}  // namespace
+}  // namespace registry::service
