@@ -2,11 +2,11 @@
 // absl::Status. It takes any stub (a real one from a channel, or a fake in tests).
 #pragma once
 
+#include <grpcpp/channel.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/channel.h>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

@@ -3,8 +3,8 @@
 // a flag on the command line wins over the environment.
 #include <algorithm>
 #include <csignal>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -34,10 +34,9 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
 namespace {
 
 constexpr const char* kFlagNames[] = {
-    "listen",           "data_dir",      "master_key_file",
-    "jwks_file",        "jwt_issuer",    "jwt_audience",
-    "max_registries_per_owner", "max_request_bytes", "reflection",
-    "shutdown_grace"};
+    "listen",     "data_dir",      "master_key_file",          "jwks_file",
+    "jwt_issuer", "jwt_audience",  "max_registries_per_owner", "max_request_bytes",
+    "reflection", "shutdown_grace"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {

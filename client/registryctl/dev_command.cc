@@ -49,8 +49,8 @@ int Keygen(CommandContext& context) {
   std::ofstream jwks(*jwks_out, std::ios::trunc);
   jwks << devtoken::JwksForDevKey(key, kid) << "\n";
   if (!jwks) return ReportError(context.io.err, absl::FailedPreconditionError("cannot write JWKS"));
-  context.io.out << "wrote signing key " << *key_out << " and JWKS " << *jwks_out << " (kid "
-                 << kid << ")\n";
+  context.io.out << "wrote signing key " << *key_out << " and JWKS " << *jwks_out << " (kid " << kid
+                 << ")\n";
   return 0;
 }
 

@@ -36,11 +36,16 @@ absl::StatusOr<v1::CredentialType> ParseCredentialType(std::string text) {
 
 std::string CredentialTypeLabel(v1::CredentialType type) {
   switch (type) {
-    case v1::CREDENTIAL_TYPE_NONE: return "none";
-    case v1::CREDENTIAL_TYPE_USERNAME_PASSWORD: return "username-password";
-    case v1::CREDENTIAL_TYPE_OAUTH2_TOKEN: return "oauth2-token";
-    case v1::CREDENTIAL_TYPE_JSON_TOKEN: return "json-token";
-    default: return "unspecified";
+    case v1::CREDENTIAL_TYPE_NONE:
+      return "none";
+    case v1::CREDENTIAL_TYPE_USERNAME_PASSWORD:
+      return "username-password";
+    case v1::CREDENTIAL_TYPE_OAUTH2_TOKEN:
+      return "oauth2-token";
+    case v1::CREDENTIAL_TYPE_JSON_TOKEN:
+      return "json-token";
+    default:
+      return "unspecified";
   }
 }
 
@@ -67,13 +72,15 @@ absl::StatusOr<std::vector<std::string>> ApplyFieldOptions(CommandContext& conte
   const Args& args = context.args;
   for (const char* option : kSecretLikeOptions) {
     if (args.Option(option)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--", option, " is not accepted: secrets never go on the command line; use "
-          "--secret-file FILE (or - for stdin)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", option,
+                       " is not accepted: secrets never go on the command line; use "
+                       "--secret-file FILE (or - for stdin)"));
     }
   }
   std::vector<std::string> paths;
-  if (auto v = args.Option("display-name")) registry.set_display_name(*v), paths.push_back("display_name");
+  if (auto v = args.Option("display-name"))
+    registry.set_display_name(*v), paths.push_back("display_name");
   if (auto v = args.Option("server")) registry.set_server(*v), paths.push_back("server");
   if (auto v = args.Option("username")) registry.set_username(*v), paths.push_back("username");
   if (auto v = args.Option("email")) registry.set_email(*v), paths.push_back("email");
@@ -118,7 +125,8 @@ std::string FormatTime(const google::protobuf::Timestamp& time) {
 void PrintRegistries(CommandContext& context, const std::vector<v1::Registry>& registries) {
   std::vector<std::vector<std::string>> rows;
   for (const v1::Registry& r : registries) {
-    rows.push_back({r.name(), r.display_name(), r.server(), CredentialTypeLabel(r.credential_type()),
+    rows.push_back({r.name(), r.display_name(), r.server(),
+                    CredentialTypeLabel(r.credential_type()),
                     r.username().empty() ? "-" : r.username(), r.secret_set() ? "yes" : "no",
                     FormatTime(r.update_time())});
   }

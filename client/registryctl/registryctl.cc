@@ -1,10 +1,9 @@
 #include "client/registryctl/registryctl.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-
-#include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -14,7 +13,8 @@
 namespace registry::ctl {
 namespace {
 
-constexpr char kUsage[] = R"(usage: registryctl [--addr HOST:PORT] [--token TOKEN | --token-file FILE]
+constexpr char kUsage[] =
+    R"(usage: registryctl [--addr HOST:PORT] [--token TOKEN | --token-file FILE]
                    [--output table|json] [--timeout SECONDS] COMMAND ...
 
 commands:
@@ -91,8 +91,8 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
       return 2;
     }
   }
-  context.connect = [&io, &stubs, global_args = args, address, timeout_seconds]()
-      -> absl::StatusOr<std::unique_ptr<client::RegistryClient>> {
+  context.connect = [&io, &stubs, global_args = args, address,
+                     timeout_seconds]() -> absl::StatusOr<std::unique_ptr<client::RegistryClient>> {
     absl::StatusOr<std::string> token = ReadToken(global_args, io);
     if (!token.ok()) return token.status();
     return std::make_unique<client::RegistryClient>(
@@ -106,10 +106,10 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
     args.options.erase(global);
   }
   context.args = args;
-  context.args.positionals.erase(context.args.positionals.begin(),
-                                 context.args.positionals.begin() +
-                                     std::min<size_t>(group == "presets" ? 1 : 2,
-                                                      context.args.positionals.size()));
+  context.args.positionals.erase(
+      context.args.positionals.begin(),
+      context.args.positionals.begin() +
+          std::min<size_t>(group == "presets" ? 1 : 2, context.args.positionals.size()));
   if (group == "registries") return RunRegistriesCommand(verb, context);
   if (group == "presets") return RunPresetsCommand(context);
   if (group == "dev") return RunDevCommand(verb, context);

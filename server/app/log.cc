@@ -14,8 +14,8 @@ void Log(LogLevel level, std::string_view message) {
                      : level == LogLevel::kWarning ? "WARNING"
                                                    : "ERROR";
   std::string line =
-      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()),
-                   " ", name, " registryd: ");
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+                   name, " registryd: ");
   line.append(message).append("\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
   std::fflush(stderr);

@@ -1,14 +1,14 @@
 #include "server/app/registry_server.h"
 
-#include <chrono>
-#include <utility>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
-#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/impl/server_builder_plugin.h>
+#include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
+
+#include <chrono>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "server/app/log.h"
@@ -98,8 +98,8 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
   server->server_->GetHealthCheckService()->SetServingStatus(true);
-  Log(LogLevel::kInfo, absl::StrCat("serving on port ", server->port_, " with data dir ",
-                                    config.data_dir));
+  Log(LogLevel::kInfo,
+      absl::StrCat("serving on port ", server->port_, " with data dir ", config.data_dir));
   return server;
 }
 

@@ -2,9 +2,9 @@
 // with health checking and reflection. Used by registryd's main and by integration tests.
 #pragma once
 
-#include <memory>
-
 #include <grpcpp/server.h>
+
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"

@@ -53,8 +53,8 @@ absl::Status GlobalIsImmutable(const auth::Principal& caller) {
 }
 
 absl::Status StaleEtag(const std::string& name) {
-  return absl::AbortedError(absl::StrCat(
-      "etag mismatch: ", name, " was changed concurrently; read it again and retry"));
+  return absl::AbortedError(
+      absl::StrCat("etag mismatch: ", name, " was changed concurrently; read it again and retry"));
 }
 
 uint64_t SodiumRandom() {
@@ -110,8 +110,9 @@ absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
   if (!owner.ok()) return owner.status();
   if (!request.registry_id().empty() && !core::IsValidRegistryId(request.registry_id())) {
     return core::InvalidArgumentError(
-        {{"registry_id", "must be 1-63 characters of [a-z0-9-], start with a letter and not "
-                         "end with '-'"}});
+        {{"registry_id",
+          "must be 1-63 characters of [a-z0-9-], start with a letter and not "
+          "end with '-'"}});
   }
   if (absl::Status allowed = AuthorizeWrite(caller, *owner); !allowed.ok()) return allowed;
   if (!request.has_registry()) {
@@ -216,8 +217,8 @@ absl::StatusOr<v1::ListRegistriesResponse> RegistryManager::ListRegistries(
     bool parsed = registry->ParseFromString(entry.value);
     sodium_memzero(entry.value.data(), entry.value.size());
     if (!parsed) {
-      return absl::DataLossError(absl::StrCat("stored record under ", entry.key,
-                                              " does not parse"));
+      return absl::DataLossError(
+          absl::StrCat("stored record under ", entry.key, " does not parse"));
     }
     core::ClearSecrets(*registry);
   }

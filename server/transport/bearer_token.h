@@ -1,10 +1,10 @@
 // Extraction of the bearer token from gRPC request metadata.
 #pragma once
 
+#include <grpcpp/support/string_ref.h>
+
 #include <map>
 #include <string_view>
-
-#include <grpcpp/support/string_ref.h>
 
 #include "absl/status/statusor.h"
 

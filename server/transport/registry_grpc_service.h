@@ -17,16 +17,19 @@ class RegistryGrpcService final : public v1::RegistryService::Service {
       : manager_(manager), verifier_(verifier) {}
 
   // v1::RegistryService::Service:
-  grpc::Status CreateRegistry(grpc::ServerContext* context, const v1::CreateRegistryRequest* request,
+  grpc::Status CreateRegistry(grpc::ServerContext* context,
+                              const v1::CreateRegistryRequest* request,
                               v1::Registry* response) override;
   grpc::Status GetRegistry(grpc::ServerContext* context, const v1::GetRegistryRequest* request,
                            v1::Registry* response) override;
   grpc::Status ListRegistries(grpc::ServerContext* context,
                               const v1::ListRegistriesRequest* request,
                               v1::ListRegistriesResponse* response) override;
-  grpc::Status UpdateRegistry(grpc::ServerContext* context, const v1::UpdateRegistryRequest* request,
+  grpc::Status UpdateRegistry(grpc::ServerContext* context,
+                              const v1::UpdateRegistryRequest* request,
                               v1::Registry* response) override;
-  grpc::Status DeleteRegistry(grpc::ServerContext* context, const v1::DeleteRegistryRequest* request,
+  grpc::Status DeleteRegistry(grpc::ServerContext* context,
+                              const v1::DeleteRegistryRequest* request,
                               google::protobuf::Empty* response) override;
   grpc::Status ListPresets(grpc::ServerContext* context, const v1::ListPresetsRequest* request,
                            v1::ListPresetsResponse* response) override;

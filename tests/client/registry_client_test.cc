@@ -1,9 +1,10 @@
 // RegistryClient over an injected (mock) stub: requests carry the token, deadline and fields;
 // BadRequest details come back in the message.
+#include "client/registry_client.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "client/registry_client.h"
 #include "cloudmanager/registry/v1/registry_service_mock.grpc.pb.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"

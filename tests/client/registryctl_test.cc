@@ -1,12 +1,13 @@
 // registryctl end to end against a real server (its whole program runs in-process through
 // RunRegistryctl with injected streams and environment).
-#include <sstream>
+#include "client/registryctl/registryctl.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "client/registry_client.h"
-#include "client/registryctl/registryctl.h"
 #include "tests/support/server_harness.h"
 
 namespace registry::testing {
@@ -44,10 +45,10 @@ class RegistryctlTest : public ::testing::Test {
 };
 
 TEST_F(RegistryctlTest, CreateReadsTheSecretFromStdinAndNeverPrintsIt) {
-  Result created = Run({"registries", "create", "users/alice", "--id", "quay", "--display-name",
-                        "Quay", "--server", "quay.io", "--type", "username-password",
-                        "--username", "robot", "--secret-file", "-"},
-                       "s3cret-from-stdin\n");
+  Result created = Run(
+      {"registries", "create", "users/alice", "--id", "quay", "--display-name", "Quay", "--server",
+       "quay.io", "--type", "username-password", "--username", "robot", "--secret-file", "-"},
+      "s3cret-from-stdin\n");
   ASSERT_EQ(created.code, 0) << created.err;
   EXPECT_THAT(created.out, HasSubstr("users/alice/registries/quay"));
   EXPECT_THAT(created.out, Not(HasSubstr("s3cret-from-stdin")));
@@ -65,9 +66,9 @@ TEST_F(RegistryctlTest, CreateReadsTheSecretFromStdinAndNeverPrintsIt) {
 }
 
 TEST_F(RegistryctlTest, SecretsOnTheCommandLineAreRefused) {
-  Result result = Run({"registries", "create", "users/alice", "--display-name", "Quay", "--server",
-                       "quay.io", "--type", "username-password", "--username", "robot",
-                       "--password", "oops"});
+  Result result =
+      Run({"registries", "create", "users/alice", "--display-name", "Quay", "--server", "quay.io",
+           "--type", "username-password", "--username", "robot", "--password", "oops"});
   EXPECT_EQ(result.code, 2);
   EXPECT_THAT(result.err, HasSubstr("--secret-file"));
   EXPECT_EQ(Run({"registries", "get", "users/alice/registries/quay"}).code, 1);
@@ -78,8 +79,8 @@ TEST_F(RegistryctlTest, UpdateDeleteAndErrorsCarryTheServerCode) {
                  "--server", "registry.example.com:5000/team", "--type", "none"})
                 .code,
             0);
-  Result updated = Run({"registries", "update", "users/alice/registries/pub", "--display-name",
-                        "Renamed"});
+  Result updated =
+      Run({"registries", "update", "users/alice/registries/pub", "--display-name", "Renamed"});
   ASSERT_EQ(updated.code, 0) << updated.err;
   EXPECT_THAT(updated.out, HasSubstr("Renamed"));
 

@@ -44,8 +44,8 @@ std::vector<std::string> ListServices(ServerHarness& server) {
 TEST(ReflectionTest, ListsTheRegistryService) {
   ServerHarness server;
   EXPECT_THAT(ListServices(server),
-              ::testing::IsSupersetOf({"cloudmanager.registry.v1.RegistryService",
-                                       "grpc.health.v1.Health"}));
+              ::testing::IsSupersetOf(
+                  {"cloudmanager.registry.v1.RegistryService", "grpc.health.v1.Health"}));
 }
 
 TEST(ReflectionTest, CanBeTurnedOff) {

@@ -1,10 +1,10 @@
 // Durability and at-rest secrecy: data survives restarts; no plaintext secret ever reaches a
 // file in the data dir.
-#include <filesystem>
-#include <thread>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
 
 #include "tests/support/server_harness.h"
 

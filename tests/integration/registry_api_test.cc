@@ -173,8 +173,7 @@ TEST_F(RegistryApiTest, StaleEtagIsAbortedAndChangesNothing) {
 
   patch.set_display_name("Second");  // Still carries the first etag.
   EXPECT_EQ(Update(alice_, patch, {"display_name"}).error_code(), grpc::StatusCode::ABORTED);
-  EXPECT_EQ(Delete(alice_, created.name(), created.etag()).error_code(),
-            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(Delete(alice_, created.name(), created.etag()).error_code(), grpc::StatusCode::ABORTED);
   v1::Registry fetched;
   ASSERT_TRUE(Get(alice_, created.name(), &fetched).ok());
   EXPECT_EQ(fetched.display_name(), "First");
@@ -187,8 +186,7 @@ TEST_F(RegistryApiTest, DeleteWithoutEtagAndMissingRegistry) {
   EXPECT_TRUE(Delete(alice_, "users/alice/registries/github").ok());
   EXPECT_EQ(Delete(alice_, "users/alice/registries/github").error_code(),
             grpc::StatusCode::NOT_FOUND);
-  EXPECT_EQ(Get(alice_, "users/alice/registries/github").error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Get(alice_, "users/alice/registries/github").error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(RegistryApiTest, DuplicateIdIsAlreadyExists) {
@@ -203,7 +201,8 @@ TEST_F(RegistryApiTest, DuplicateIdIsAlreadyExists) {
 
 TEST_F(RegistryApiTest, PaginationWalksEveryRegistryOnceWithGlobalFirst) {
   for (int i = 0; i < 7; ++i) {
-    ASSERT_TRUE(Create(alice_, "users/alice", "r" + std::to_string(i), UsernamePasswordRegistry()).ok());
+    ASSERT_TRUE(
+        Create(alice_, "users/alice", "r" + std::to_string(i), UsernamePasswordRegistry()).ok());
   }
   std::vector<std::string> names;
   std::string token;
@@ -229,7 +228,8 @@ TEST_F(RegistryApiTest, PaginationWalksEveryRegistryOnceWithGlobalFirst) {
 
 TEST_F(RegistryApiTest, PageTokenOfAnotherParentOrTamperedIsInvalid) {
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(Create(alice_, "users/alice", "r" + std::to_string(i), UsernamePasswordRegistry()).ok());
+    ASSERT_TRUE(
+        Create(alice_, "users/alice", "r" + std::to_string(i), UsernamePasswordRegistry()).ok());
   }
   v1::ListRegistriesResponse page;
   ASSERT_TRUE(List(alice_, "users/alice", 2, "", &page).ok());
@@ -258,7 +258,8 @@ TEST_F(RegistryApiTest, ListOfAnOwnerWithoutRegistriesHasTheGlobalDefault) {
 
 TEST_F(RegistryApiTest, GlobalRegistryIsReadableAndImmutable) {
   v1::Registry global;
-  ASSERT_TRUE(Get(server_.Token("svc", "credentials.resolve"), "registries/docker-hub", &global).ok());
+  ASSERT_TRUE(
+      Get(server_.Token("svc", "credentials.resolve"), "registries/docker-hub", &global).ok());
   EXPECT_TRUE(global.global());
   v1::Registry patch = global;
   patch.set_display_name("Mine now");
@@ -315,8 +316,7 @@ TEST_F(RegistryApiTest, BadTokensAreUnauthenticated) {
   EXPECT_EQ(Get("", "registries/docker-hub").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Get("not-a-jwt", "registries/docker-hub").error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(Get(server_.Token("alice", "registry.read", absl::Minutes(-5)),
-                "registries/docker-hub")
+  EXPECT_EQ(Get(server_.Token("alice", "registry.read", absl::Minutes(-5)), "registries/docker-hub")
                 .error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   devtoken::TokenClaims claims;
@@ -334,18 +334,18 @@ TEST_F(RegistryApiTest, BadTokensAreUnauthenticated) {
   // A token from a key the server does not trust.
   devtoken::DevKey stranger = devtoken::GenerateDevKey();
   claims.issuer = kIssuer;
-  EXPECT_EQ(Get(devtoken::MintToken(stranger, "test", claims), "registries/docker-hub")
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      Get(devtoken::MintToken(stranger, "test", claims), "registries/docker-hub").error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(RegistryApiTest, MalformedNamesAreInvalidBeforeAnyPermissionCheck) {
   struct Case {
     std::string name;
   };
-  for (const std::string name : {"users/alice/registries/", "users/alice/registries/UPPER",
-                                  "users/../registries/x", "users/alice/registries/x/extra",
-                                  "registries/other", "", "users/alice"}) {
+  for (const std::string name :
+       {"users/alice/registries/", "users/alice/registries/UPPER", "users/../registries/x",
+        "users/alice/registries/x/extra", "registries/other", "", "users/alice"}) {
     grpc::Status status = Get(bob_, name);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
     EXPECT_THAT(ViolatedFields(status), ElementsAre("name")) << name;
@@ -365,9 +365,9 @@ TEST_F(RegistryApiTest, InvalidContentNamesEachFieldAndWritesNothing) {
   registry.set_display_name("");
   grpc::Status status = Create(alice_, "users/alice", "bad", registry);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(ViolatedFields(status), ::testing::UnorderedElementsAre(
-                                          "registry.display_name", "registry.server",
-                                          "registry.password"));
+  EXPECT_THAT(ViolatedFields(status),
+              ::testing::UnorderedElementsAre("registry.display_name", "registry.server",
+                                              "registry.password"));
   EXPECT_EQ(Get(alice_, "users/alice/registries/bad").error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
@@ -380,11 +380,10 @@ TEST_F(RegistryApiTest, ListPresetsHasTheQuickSetupRegistries) {
     EXPECT_THAT(preset.thumbnail_uri(), Not(IsEmpty())) << preset.id();
     EXPECT_GT(preset.credential_types_size(), 0) << preset.id();
   }
-  EXPECT_THAT(servers, ::testing::IsSupersetOf({"https://index.docker.io/v1/",
-                                                "https://docker.pkg.github.com", "ghcr.io",
-                                                "https://gcr.io", "quay.io", "registry.gitlab.com",
-                                                "*-docker.pkg.dev", "*.azurecr.io",
-                                                "*.dkr.ecr.*.amazonaws.com"}));
+  EXPECT_THAT(servers, ::testing::IsSupersetOf(
+                           {"https://index.docker.io/v1/", "https://docker.pkg.github.com",
+                            "ghcr.io", "https://gcr.io", "quay.io", "registry.gitlab.com",
+                            "*-docker.pkg.dev", "*.azurecr.io", "*.dkr.ecr.*.amazonaws.com"}));
   EXPECT_EQ(stub_->ListPresets(AuthContext("").get(), {}, &response).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 }
@@ -419,7 +418,8 @@ TEST(RegistryLimitTest, PerOwnerLimitIsResourceExhausted) {
   request.set_parent("users/bob");
   *request.mutable_registry() = UsernamePasswordRegistry();
   v1::Registry response;
-  EXPECT_TRUE(stub->CreateRegistry(AuthContext(server.UserToken("bob")).get(), request, &response).ok());
+  EXPECT_TRUE(
+      stub->CreateRegistry(AuthContext(server.UserToken("bob")).get(), request, &response).ok());
 }
 
 }  // namespace

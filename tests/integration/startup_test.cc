@@ -1,12 +1,11 @@
 // registryd as a process: it refuses to start with one clear line on bad configuration, takes
 // its flags from REGISTRYD_* env vars, and shuts down cleanly on SIGTERM.
-#include <csignal>
-
 #include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+
+#include <csignal>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -27,13 +26,15 @@ class StartupTest : public ::testing::Test {
  protected:
   StartupTest() {
     WriteFile(dir_.File("master.key"), kGoodKey);
-    WriteFile(dir_.File("jwks.json"),
-              devtoken::JwksForDevKey(devtoken::GenerateDevKey(), "test"));
+    WriteFile(dir_.File("jwks.json"), devtoken::JwksForDevKey(devtoken::GenerateDevKey(), "test"));
   }
 
   std::vector<std::string> Flags() const {
-    return {REGISTRYD_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_.File("data"),
-            "--master-key-file=" + dir_.File("master.key"), "--jwks-file=" + dir_.File("jwks.json"),
+    return {REGISTRYD_PATH,
+            "--listen=127.0.0.1:0",
+            "--data-dir=" + dir_.File("data"),
+            "--master-key-file=" + dir_.File("master.key"),
+            "--jwks-file=" + dir_.File("jwks.json"),
             "--jwt-issuer=https://issuer.test"};
   }
 

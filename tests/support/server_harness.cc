@@ -1,12 +1,11 @@
 #include "tests/support/server_harness.h"
 
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <sodium.h>
 
 #include <cstdlib>
 #include <iostream>
-
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -83,7 +82,8 @@ std::string ServerHarness::Token(const std::string& subject, const std::string& 
   for (absl::string_view scope : absl::StrSplit(scopes, ' ', absl::SkipEmpty())) {
     claims.scopes.emplace_back(scope);
   }
-  claims.issued_at = absl::Now() - (ttl < absl::ZeroDuration() ? absl::Hours(2) : absl::ZeroDuration());
+  claims.issued_at =
+      absl::Now() - (ttl < absl::ZeroDuration() ? absl::Hours(2) : absl::ZeroDuration());
   claims.ttl = ttl < absl::ZeroDuration() ? absl::Hours(2) + ttl : ttl;
   return Token(claims);
 }

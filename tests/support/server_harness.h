@@ -3,12 +3,12 @@
 // tokens and build stubs. Restart() keeps the data dir and keys.
 #pragma once
 
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/channel.h>
-#include <grpcpp/client_context.h>
 
 #include "client/devtoken/mint.h"
 #include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
