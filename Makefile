@@ -5,6 +5,9 @@ SHELL := /bin/bash
 BUILD_DIR ?= build
 BUILD_TYPE ?= Release
 JOBS ?= $(shell nproc)
+# Let ccache share its cache between checkouts at different paths (CI clones elsewhere).
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 DEBIAN_PACKAGES := cmake make g++ pkg-config ccache git \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
 	librocksdb-dev libsodium-dev libabsl-dev nlohmann-json3-dev libssl-dev \

@@ -5,11 +5,18 @@
 #include <memory>
 #include <string>
 
+#include "client/credential_client.h"
 #include "client/registry_client.h"
 #include "client/registryctl/args.h"
 #include "client/registryctl/registryctl.h"
 
 namespace registry::ctl {
+
+// Clients of one connection.
+struct Clients {
+  std::unique_ptr<client::RegistryClient> registries;
+  std::unique_ptr<client::CredentialClient> credentials;
+};
 
 // What a command gets: its arguments (after the group and verb), streams, output format and a
 // way to connect (only commands that talk to the server call it).
@@ -17,12 +24,14 @@ struct CommandContext {
   Io& io;
   Args args;
   bool json_output = false;
-  std::function<absl::StatusOr<std::unique_ptr<client::RegistryClient>>()> connect;
+  std::function<absl::StatusOr<Clients>()> connect;
 };
 
 // `registries create|get|list|update|delete` and `presets`. Returns the exit code.
 int RunRegistriesCommand(const std::string& verb, CommandContext& context);
 int RunPresetsCommand(CommandContext& context);
+// `resolve --owner OWNER [--push] [--registry NAME] [--explain] [--docker-config] IMAGE...`.
+int RunResolveCommand(CommandContext& context);
 // `dev keygen|token|master-key`. Returns the exit code.
 int RunDevCommand(const std::string& verb, CommandContext& context);
 

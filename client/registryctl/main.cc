@@ -9,9 +9,10 @@ int main(int argc, char** argv) {
   registry::ctl::Io io{std::cin, std::cout, std::cerr, [](const char* name) {
                          return static_cast<const char*>(std::getenv(name));
                        }};
-  return registry::ctl::RunRegistryctl(std::vector<std::string>(argv + 1, argv + argc), io,
-                                       [](const std::string& address) {
-                                         return registry::ctl::v1::RegistryService::NewStub(
-                                             registry::client::CreateInsecureChannel(address));
-                                       });
+  return registry::ctl::RunRegistryctl(
+      std::vector<std::string>(argv + 1, argv + argc), io, [](const std::string& address) {
+        auto channel = registry::client::CreateInsecureChannel(address);
+        return registry::ctl::Stubs{registry::ctl::v1::RegistryService::NewStub(channel),
+                                    registry::ctl::v1::CredentialService::NewStub(channel)};
+      });
 }

@@ -174,13 +174,13 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
     v1::Registry registry;
     auto paths = ApplyFieldOptions(context, registry);
     if (!paths.ok()) return Usage(context, std::string(paths.status().message()));
-    auto created = (*client)->Create(target, context.args.Option("id").value_or(""), registry);
+    auto created = client->registries->Create(target, context.args.Option("id").value_or(""), registry);
     if (!created.ok()) return ReportError(context.io.err, created.status());
     PrintRegistry(context, *created);
     return 0;
   }
   if (verb == "get") {
-    auto registry = (*client)->Get(target);
+    auto registry = client->registries->Get(target);
     if (!registry.ok()) return ReportError(context.io.err, registry.status());
     PrintRegistry(context, *registry);
     return 0;
@@ -193,7 +193,7 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
     }
     auto token = context.args.Option("page-token");
     if (size || token) {
-      auto page = (*client)->List(target, page_size, token.value_or(""));
+      auto page = client->registries->List(target, page_size, token.value_or(""));
       if (!page.ok()) return ReportError(context.io.err, page.status());
       if (context.json_output) return PrintJson(context.io.out, *page), 0;
       PrintRegistries(context, {page->registries().begin(), page->registries().end()});
@@ -202,7 +202,7 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
       }
       return 0;
     }
-    auto all = (*client)->ListAll(target);
+    auto all = client->registries->ListAll(target);
     if (!all.ok()) return ReportError(context.io.err, all.status());
     if (context.json_output) {
       v1::ListRegistriesResponse response;
@@ -219,13 +219,13 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
     auto paths = ApplyFieldOptions(context, registry);
     if (!paths.ok()) return Usage(context, std::string(paths.status().message()));
     if (paths->empty()) return Usage(context, "registries update needs at least one field option");
-    auto updated = (*client)->Update(registry, *paths);
+    auto updated = client->registries->Update(registry, *paths);
     if (!updated.ok()) return ReportError(context.io.err, updated.status());
     PrintRegistry(context, *updated);
     return 0;
   }
   if (verb == "delete") {
-    absl::Status deleted = (*client)->Delete(target, context.args.Option("etag").value_or(""));
+    absl::Status deleted = client->registries->Delete(target, context.args.Option("etag").value_or(""));
     if (!deleted.ok()) return ReportError(context.io.err, deleted);
     if (!context.json_output) context.io.out << "deleted " << target << "\n";
     return 0;
@@ -236,7 +236,7 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
 int RunPresetsCommand(CommandContext& context) {
   auto client = context.connect();
   if (!client.ok()) return ReportError(context.io.err, client.status());
-  auto presets = (*client)->ListPresets();
+  auto presets = client->registries->ListPresets();
   if (!presets.ok()) return ReportError(context.io.err, presets.status());
   if (context.json_output) return PrintJson(context.io.out, *presets), 0;
   std::vector<std::vector<std::string>> rows;

@@ -26,6 +26,7 @@ commands:
                     [--username ..] [--email ..] [--secret-file FILE|-] [--thumbnail-uri ..]
   registries delete NAME [--etag ETAG]
   presets
+  resolve --owner users/USER [--push] [--registry NAME] [--explain] [--docker-config] IMAGE...
   dev keygen --key-out FILE --jwks-out FILE [--kid KID]
   dev token --key FILE --sub SUBJECT --scope "SCOPE ..." [--group G] [--ttl SECONDS]
             [--issuer ISS] [--audience AUD] [--kid KID]
@@ -38,7 +39,8 @@ TYPE is none, username-password, oauth2-token or json-token. Secrets are read fr
 )";
 
 const std::set<std::string>& SwitchNames() {
-  static const auto* names = new std::set<std::string>{"help"};
+  static const auto* names =
+      new std::set<std::string>{"help", "push", "explain", "docker-config"};
   return *names;
 }
 
@@ -92,12 +94,15 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
     }
   }
   context.connect = [&io, &stubs, global_args = args, address,
-                     timeout_seconds]() -> absl::StatusOr<std::unique_ptr<client::RegistryClient>> {
+                     timeout_seconds]() -> absl::StatusOr<Clients> {
     absl::StatusOr<std::string> token = ReadToken(global_args, io);
     if (!token.ok()) return token.status();
-    return std::make_unique<client::RegistryClient>(
-        stubs(address),
-        client::ClientOptions{.token = *token, .timeout = absl::Seconds(timeout_seconds)});
+    const client::ClientOptions options{.token = *token,
+                                        .timeout = absl::Seconds(timeout_seconds)};
+    Stubs connected = stubs(address);
+    return Clients{
+        std::make_unique<client::RegistryClient>(std::move(connected.registries), options),
+        std::make_unique<client::CredentialClient>(std::move(connected.credentials), options)};
   };
 
   const std::string group = args.positionals[0];
@@ -109,9 +114,11 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
   context.args.positionals.erase(
       context.args.positionals.begin(),
       context.args.positionals.begin() +
-          std::min<size_t>(group == "presets" ? 1 : 2, context.args.positionals.size()));
+          std::min<size_t>(group == "presets" || group == "resolve" ? 1 : 2,
+                           context.args.positionals.size()));
   if (group == "registries") return RunRegistriesCommand(verb, context);
   if (group == "presets") return RunPresetsCommand(context);
+  if (group == "resolve") return RunResolveCommand(context);
   if (group == "dev") return RunDevCommand(verb, context);
   io.err << "registryctl: unknown command " << group << "\n" << kUsage;
   return 2;

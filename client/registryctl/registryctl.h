@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
 
 namespace registry::ctl {
@@ -23,9 +24,14 @@ struct Io {
   std::function<const char*(const char*)> getenv;
 };
 
-// Creates the stub for `address` (a real channel in main, a fake in tests).
-using StubFactory =
-    std::function<std::unique_ptr<v1::RegistryService::StubInterface>(const std::string& address)>;
+// The stubs registryctl talks through.
+struct Stubs {
+  std::unique_ptr<v1::RegistryService::StubInterface> registries;
+  std::unique_ptr<v1::CredentialService::StubInterface> credentials;
+};
+
+// Creates the stubs for `address` (a real channel in main, fakes in tests).
+using StubFactory = std::function<Stubs(const std::string& address)>;
 
 // Runs `registryctl <argv...>` (argv without the program name). Returns the exit code:
 // 0 success, 1 the server refused or failed, 2 usage error.

@@ -84,8 +84,11 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   server->manager_ = std::make_unique<service::RegistryManager>(
       *server->barrier_,
       service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner});
+  server->resolver_ = std::make_unique<service::CredentialResolver>(*server->barrier_);
   server->registry_service_ =
       std::make_unique<transport::RegistryGrpcService>(*server->manager_, *server->verifier_);
+  server->credential_service_ =
+      std::make_unique<transport::CredentialGrpcService>(*server->resolver_, *server->verifier_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -93,6 +96,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
   builder.SetMaxReceiveMessageSize(config.max_request_bytes);
   builder.RegisterService(server->registry_service_.get());
+  builder.RegisterService(server->credential_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
@@ -112,6 +116,8 @@ void RegistryServer::Shutdown(absl::Duration grace) {
     server_->Wait();
   }
   registry_service_.reset();
+  credential_service_.reset();
+  resolver_.reset();
   manager_.reset();
   barrier_.reset();  // Closes RocksDB and releases the data dir lock.
 }

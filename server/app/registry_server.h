@@ -11,7 +11,9 @@
 #include "server/app/server_config.h"
 #include "server/auth/token_verifier.h"
 #include "server/seal/barrier.h"
+#include "server/service/credential_resolver.h"
 #include "server/service/registry_manager.h"
+#include "server/transport/credential_grpc_service.h"
 #include "server/transport/registry_grpc_service.h"
 
 namespace registry::app {
@@ -41,7 +43,9 @@ class RegistryServer final {
   seal::BarrierPtr barrier_;
   auth::TokenVerifierPtr verifier_;
   std::unique_ptr<service::RegistryManager> manager_;
+  std::unique_ptr<service::CredentialResolver> resolver_;
   std::unique_ptr<transport::RegistryGrpcService> registry_service_;
+  std::unique_ptr<transport::CredentialGrpcService> credential_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool stopped_ = false;

@@ -35,7 +35,9 @@ class RegistryctlTest : public ::testing::Test {
                  return it == env.end() ? nullptr : it->second.c_str();
                }};
     int code = ctl::RunRegistryctl(argv, io, [](const std::string& address) {
-      return v1::RegistryService::NewStub(client::CreateInsecureChannel(address));
+      auto channel = client::CreateInsecureChannel(address);
+      return ctl::Stubs{v1::RegistryService::NewStub(channel),
+                        v1::CredentialService::NewStub(channel)};
     });
     return {code, out.str(), err.str()};
   }
@@ -121,6 +123,36 @@ TEST_F(RegistryctlTest, DevKeygenAndTokenProduceATokenTheServerAccepts) {
   Result master = Run({"dev", "master-key"});
   ASSERT_EQ(master.code, 0);
   EXPECT_EQ(master.out.size(), 45u);  // 44 base64 chars + newline.
+}
+
+TEST_F(RegistryctlTest, ResolvePrintsATableAndADockerConfig) {
+  ASSERT_EQ(Run({"registries", "create", "users/alice", "--id", "ghcr", "--display-name", "GHCR",
+                 "--server", "ghcr.io", "--type", "username-password", "--username", "octocat",
+                 "--secret-file", "-"},
+                "ghp_resolve_secret\n")
+                .code,
+            0);
+  const std::string resolver = server_.Token("deployer", "credentials.resolve");
+  std::map<std::string, std::string> env = {{"REGISTRYCTL_TOKEN", resolver}};
+  Result table = Run({"resolve", "--owner", "users/alice", "--explain", "ghcr.io/team/app", "nginx"},
+                     "", env);
+  ASSERT_EQ(table.code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr("users/alice/registries/ghcr"));
+  EXPECT_THAT(table.out, HasSubstr("docker.io/library/nginx:latest"));
+  EXPECT_THAT(table.out, HasSubstr("registries/docker-hub"));
+  EXPECT_THAT(table.out, Not(HasSubstr("ghp_resolve_secret")));  // Tables never show secrets.
+
+  Result config =
+      Run({"resolve", "--owner", "users/alice", "--docker-config", "ghcr.io/team/app"}, "", env);
+  ASSERT_EQ(config.code, 0) << config.err;
+  // base64("octocat:ghp_resolve_secret")
+  EXPECT_THAT(config.out, HasSubstr("\"auth\":\"b2N0b2NhdDpnaHBfcmVzb2x2ZV9zZWNyZXQ=\""));
+  EXPECT_THAT(config.out, HasSubstr("\"ghcr.io\""));
+
+  Result push = Run({"resolve", "--owner", "users/alice", "--push", "quay.io/x/y"}, "", env);
+  EXPECT_EQ(push.code, 1);
+  EXPECT_THAT(push.err, HasSubstr("FAILED_PRECONDITION"));
+  EXPECT_EQ(Run({"resolve", "nginx"}, "", env).code, 2);
 }
 
 TEST_F(RegistryctlTest, UsageErrorsExitTwo) {

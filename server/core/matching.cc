@@ -1,0 +1,88 @@
+// MatchServer, LabelMatches and TriedBefore.
+#include "server/core/matching.h"
+
+#include <functional>
+#include <tuple>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace registry::core {
+namespace {
+
+std::string PortOrNone(const std::string& port) { return port.empty() ? "none" : port; }
+
+std::string PathString(const std::vector<std::string>& segments) {
+  return absl::StrCat("/", absl::StrJoin(segments, "/"));
+}
+
+bool IsPathPrefix(const std::vector<std::string>& prefix, const std::vector<std::string>& path) {
+  if (prefix.size() > path.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (prefix[i] != path[i]) return false;
+  }
+  return true;
+}
+
+char Lower(char c) { return absl::ascii_tolower(static_cast<unsigned char>(c)); }
+
+}  // namespace
+
+bool LabelMatches(std::string_view pattern, std::string_view label) {
+  // Iterative glob with single-star backtracking: linear in practice, never
+  // worse than O(|pattern| * |label|).
+  size_t p = 0;
+  size_t l = 0;
+  size_t star = std::string_view::npos;  // position of the last `*` seen
+  size_t star_label = 0;                 // label position that `*` matched up to
+  while (l < label.size()) {
+    if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      star_label = l;
+    } else if (p < pattern.size() && (pattern[p] == '?' || Lower(pattern[p]) == Lower(label[l]))) {
+      ++p;
+      ++l;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      l = ++star_label;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image) {
+  if (registry.port != image.port) {
+    return {false, absl::StrCat("port differs: image ", PortOrNone(image.port), ", registry ",
+                                PortOrNone(registry.port))};
+  }
+  if (registry.host_labels.size() != image.host_labels.size()) {
+    return {false, absl::StrCat("host has ", image.host_labels.size(), " labels, registry ",
+                                registry.host_labels.size())};
+  }
+  for (size_t i = 0; i < registry.host_labels.size(); ++i) {
+    if (!LabelMatches(registry.host_labels[i], image.host_labels[i])) {
+      return {false, absl::StrCat("host label ", i + 1, " \"", image.host_labels[i],
+                                  "\" does not match \"", registry.host_labels[i], "\"")};
+    }
+  }
+  if (!IsPathPrefix(registry.path_segments, image.path_segments)) {
+    return {false, absl::StrCat("path ", PathString(image.path_segments), " is not under ",
+                                PathString(registry.path_segments))};
+  }
+  return {true, "matched"};
+}
+
+bool TriedBefore(const MatchCandidate& a, const MatchCandidate& b) {
+  // Negated path counts: more segments sort first.
+  const auto key = [](const MatchCandidate& c) {
+    return std::make_tuple(-static_cast<int64_t>(c.server.path_segments.size()),
+                           c.server.wildcard_labels, c.create_time_nanos, std::cref(c.name));
+  };
+  return key(a) < key(b);
+}
+
+}  // namespace registry::core
