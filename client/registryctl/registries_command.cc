@@ -174,7 +174,8 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
     v1::Registry registry;
     auto paths = ApplyFieldOptions(context, registry);
     if (!paths.ok()) return Usage(context, std::string(paths.status().message()));
-    auto created = client->registries->Create(target, context.args.Option("id").value_or(""), registry);
+    auto created =
+        client->registries->Create(target, context.args.Option("id").value_or(""), registry);
     if (!created.ok()) return ReportError(context.io.err, created.status());
     PrintRegistry(context, *created);
     return 0;
@@ -225,7 +226,8 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
     return 0;
   }
   if (verb == "delete") {
-    absl::Status deleted = client->registries->Delete(target, context.args.Option("etag").value_or(""));
+    absl::Status deleted =
+        client->registries->Delete(target, context.args.Option("etag").value_or(""));
     if (!deleted.ok()) return ReportError(context.io.err, deleted);
     if (!context.json_output) context.io.out << "deleted " << target << "\n";
     return 0;

@@ -39,8 +39,7 @@ TYPE is none, username-password, oauth2-token or json-token. Secrets are read fr
 )";
 
 const std::set<std::string>& SwitchNames() {
-  static const auto* names =
-      new std::set<std::string>{"help", "push", "explain", "docker-config"};
+  static const auto* names = new std::set<std::string>{"help", "push", "explain", "docker-config"};
   return *names;
 }
 
@@ -97,8 +96,7 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
                      timeout_seconds]() -> absl::StatusOr<Clients> {
     absl::StatusOr<std::string> token = ReadToken(global_args, io);
     if (!token.ok()) return token.status();
-    const client::ClientOptions options{.token = *token,
-                                        .timeout = absl::Seconds(timeout_seconds)};
+    const client::ClientOptions options{.token = *token, .timeout = absl::Seconds(timeout_seconds)};
     Stubs connected = stubs(address);
     return Clients{
         std::make_unique<client::RegistryClient>(std::move(connected.registries), options),

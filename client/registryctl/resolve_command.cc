@@ -29,7 +29,10 @@ void PrintResolution(CommandContext& context, const v1::ResolveCredentialsRespon
     if (credential.explanation().empty()) continue;
     context.io.out << "\n" << credential.image() << ":\n";
     for (const v1::MatchExplanation& step : credential.explanation()) {
-      context.io.out << "  " << (step.chosen() ? "* " : step.matched() ? "+ " : "- ")
+      context.io.out << "  "
+                     << (step.chosen()    ? "* "
+                         : step.matched() ? "+ "
+                                          : "- ")
                      << step.registry() << " (" << step.server() << "): " << step.reason() << "\n";
     }
   }

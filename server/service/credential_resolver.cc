@@ -67,7 +67,8 @@ absl::StatusOr<ValidatedRequest> Validate(const v1::ResolveCredentialsRequest& r
     for (int i = 0; i < request.images_size(); ++i) {
       absl::StatusOr<core::ImageReference> image = core::ParseImageReference(request.images(i));
       if (!image.ok()) {
-        violations.push_back({absl::StrCat("images[", i, "]"), std::string(image.status().message())});
+        violations.push_back(
+            {absl::StrCat("images[", i, "]"), std::string(image.status().message())});
       } else {
         validated.images.push_back(*std::move(image));
       }
@@ -85,9 +86,10 @@ absl::StatusOr<Candidate> MakeCandidate(v1::Registry record) {
         absl::StrCat("stored server of ", record.name(), " no longer parses"));
   }
   Candidate candidate;
-  candidate.match = {.name = record.name(),
-                     .server = *std::move(server),
-                     .create_time_nanos = absl::ToUnixNanos(FromProtoTimestamp(record.create_time()))};
+  candidate.match = {
+      .name = record.name(),
+      .server = *std::move(server),
+      .create_time_nanos = absl::ToUnixNanos(FromProtoTimestamp(record.create_time()))};
   candidate.record = std::move(record);
   return candidate;
 }
@@ -109,7 +111,8 @@ absl::Status LoadCandidates(seal::Barrier& barrier, const ValidatedRequest& requ
     records.emplace_back();
     bool parsed = records.back().ParseFromString(*bytes);
     core::WipeString(*bytes);
-    if (!parsed) return absl::DataLossError(absl::StrCat("stored record under ", key, " does not parse"));
+    if (!parsed)
+      return absl::DataLossError(absl::StrCat("stored record under ", key, " does not parse"));
   } else {
     absl::StatusOr<std::vector<storage::KeyValue>> entries =
         barrier.Scan(core::RegistryKeyPrefix(request.owner), "", 0);
@@ -120,7 +123,8 @@ absl::Status LoadCandidates(seal::Barrier& barrier, const ValidatedRequest& requ
       core::WipeString(entry.value);
       if (!parsed) {
         for (v1::Registry& record : records) core::ClearSecrets(record);
-        return absl::DataLossError(absl::StrCat("stored record under ", entry.key, " does not parse"));
+        return absl::DataLossError(
+            absl::StrCat("stored record under ", entry.key, " does not parse"));
       }
     }
   }
@@ -141,9 +145,8 @@ absl::Status LoadCandidates(seal::Barrier& barrier, const ValidatedRequest& requ
 }
 
 // Resolves one image against the ordered candidates; returns the registry that answered.
-const Candidate* ResolveImage(const std::vector<Candidate>& candidates,
-                              const core::ImageKey& key, bool explain,
-                              v1::ResolvedCredential& out) {
+const Candidate* ResolveImage(const std::vector<Candidate>& candidates, const core::ImageKey& key,
+                              bool explain, v1::ResolvedCredential& out) {
   const Candidate* chosen = nullptr;
   for (const Candidate& candidate : candidates) {
     core::MatchOutcome outcome = core::MatchServer(candidate.match.server, key);
@@ -158,10 +161,10 @@ const Candidate* ResolveImage(const std::vector<Candidate>& candidates,
     explanation->set_server(candidate.record.server());
     explanation->set_matched(outcome.matched);
     explanation->set_chosen(chosen_now);
-    explanation->set_reason(outcome.matched && !chosen_now
-                                ? absl::StrCat("matched, but ", chosen->record.name(),
-                                               " is more specific")
-                                : outcome.reason);
+    explanation->set_reason(
+        outcome.matched && !chosen_now
+            ? absl::StrCat("matched, but ", chosen->record.name(), " is more specific")
+            : outcome.reason);
   }
   return chosen;
 }
@@ -201,9 +204,9 @@ absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::ResolveCreden
     out->set_reference(image.Normalized());
     const Candidate* chosen = ResolveImage(candidates, key, request.explain(), *out);
     if (chosen == nullptr && validated->registry.has_value()) {
-      return fail(absl::FailedPreconditionError(absl::StrCat(
-          "registry ", request.registry(), " does not match images[", i, "] (", out->reference(),
-          ")")));
+      return fail(absl::FailedPreconditionError(absl::StrCat("registry ", request.registry(),
+                                                             " does not match images[", i, "] (",
+                                                             out->reference(), ")")));
     }
     if (chosen != nullptr) {
       out->set_registry(chosen->record.name());
@@ -213,9 +216,9 @@ absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::ResolveCreden
       if (key.docker_hub) out->set_registry(std::string(core::kGlobalRegistryName));
     }
     if (request.action() == v1::ACTION_PUSH && out->anonymous()) {
-      return fail(absl::FailedPreconditionError(absl::StrCat(
-          "cannot push images[", i, "] (", out->reference(),
-          "): no registry of ", request.owner(), " with credentials matches it")));
+      return fail(absl::FailedPreconditionError(
+          absl::StrCat("cannot push images[", i, "] (", out->reference(), "): no registry of ",
+                       request.owner(), " with credentials matches it")));
     }
     if (!out->anonymous()) {
       config_entries.push_back({.server = out->server(),

@@ -5,9 +5,9 @@
 
 namespace registry::transport {
 
-grpc::Status CredentialGrpcService::ResolveCredentials(
-    grpc::ServerContext* context, const v1::ResolveCredentialsRequest* request,
-    v1::ResolveCredentialsResponse* response) {
+grpc::Status CredentialGrpcService::ResolveCredentials(grpc::ServerContext* context,
+                                                       const v1::ResolveCredentialsRequest* request,
+                                                       v1::ResolveCredentialsResponse* response) {
   absl::StatusOr<auth::Principal> caller = BeginCall(*context, verifier_);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
   absl::StatusOr<v1::ResolveCredentialsResponse> result =

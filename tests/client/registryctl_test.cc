@@ -134,8 +134,8 @@ TEST_F(RegistryctlTest, ResolvePrintsATableAndADockerConfig) {
             0);
   const std::string resolver = server_.Token("deployer", "credentials.resolve");
   std::map<std::string, std::string> env = {{"REGISTRYCTL_TOKEN", resolver}};
-  Result table = Run({"resolve", "--owner", "users/alice", "--explain", "ghcr.io/team/app", "nginx"},
-                     "", env);
+  Result table =
+      Run({"resolve", "--owner", "users/alice", "--explain", "ghcr.io/team/app", "nginx"}, "", env);
   ASSERT_EQ(table.code, 0) << table.err;
   EXPECT_THAT(table.out, HasSubstr("users/alice/registries/ghcr"));
   EXPECT_THAT(table.out, HasSubstr("docker.io/library/nginx:latest"));

@@ -1,6 +1,7 @@
 // CredentialService.ResolveCredentials end to end through gRPC.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
@@ -43,8 +44,8 @@ class ResolveTest : public ::testing::Test {
     if (type == v1::CREDENTIAL_TYPE_OAUTH2_TOKEN) registry->set_oauth2_token(secret);
     if (type == v1::CREDENTIAL_TYPE_JSON_TOKEN) registry->set_json_token(secret);
     v1::Registry response;
-    grpc::Status status = registries_->CreateRegistry(
-        AuthContext(server_.UserToken(user)).get(), request, &response);
+    grpc::Status status =
+        registries_->CreateRegistry(AuthContext(server_.UserToken(user)).get(), request, &response);
     ASSERT_TRUE(status.ok()) << status.error_message();
   }
 
@@ -71,12 +72,11 @@ class ResolveTest : public ::testing::Test {
 
 TEST_F(ResolveTest, PullPicksTheMostSpecificRegistryPerImage) {
   v1::ResolveCredentialsResponse response;
-  grpc::Status status =
-      Resolve("users/alice",
-              {"ghcr.io/team/app:1.2", "ghcr.io/teammate/app", "eu.gcr.io/proj/img@sha256:" +
-                                                                    std::string(64, 'a'),
-               "nginx", "registry.example.com:5000/tools/x", "quay.io/coreos/etcd"},
-              &response);
+  grpc::Status status = Resolve("users/alice",
+                                {"ghcr.io/team/app:1.2", "ghcr.io/teammate/app",
+                                 "eu.gcr.io/proj/img@sha256:" + std::string(64, 'a'), "nginx",
+                                 "registry.example.com:5000/tools/x", "quay.io/coreos/etcd"},
+                                &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_EQ(response.credentials_size(), 6);
 
@@ -150,9 +150,8 @@ TEST_F(ResolveTest, OwnersAreIsolated) {
   EXPECT_EQ(response.credentials(0).registry_token(), "bob-oauth-token");
   EXPECT_THAT(response.docker_config_json(), ::testing::Not(HasSubstr("ghp_")));
   // Bob's request cannot name Alice's registry.
-  grpc::Status status =
-      Resolve("users/bob", {"ghcr.io/team/app"}, &response, v1::ACTION_PULL,
-              "users/alice/registries/ghcr");
+  grpc::Status status = Resolve("users/bob", {"ghcr.io/team/app"}, &response, v1::ACTION_PULL,
+                                "users/alice/registries/ghcr");
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("registry"));
 }
@@ -188,9 +187,8 @@ TEST_F(ResolveTest, ExplicitRegistryIsTheOnlyOneConsidered) {
                     "users/alice/registries/missing")
                 .error_code(),
             grpc::StatusCode::NOT_FOUND);
-  ASSERT_TRUE(Resolve("users/alice", {"nginx"}, &response, v1::ACTION_PULL,
-                      "registries/docker-hub")
-                  .ok());
+  ASSERT_TRUE(
+      Resolve("users/alice", {"nginx"}, &response, v1::ACTION_PULL, "registries/docker-hub").ok());
   EXPECT_EQ(response.credentials(0).registry(), "registries/docker-hub");
   EXPECT_TRUE(response.credentials(0).anonymous());
 }
@@ -232,9 +230,9 @@ TEST_F(ResolveTest, BatchOfOneHundredResolvesInOrder) {
 
 TEST_F(ResolveTest, InvalidImagesAreNamedAndNothingIsResolved) {
   v1::ResolveCredentialsResponse response;
-  grpc::Status status = Resolve(
-      "users/alice", {"nginx", "Nginx", "ghcr.io/team/app", "x@md5:abc", std::string(64, 'a')},
-      &response);
+  grpc::Status status =
+      Resolve("users/alice",
+              {"nginx", "Nginx", "ghcr.io/team/app", "x@md5:abc", std::string(64, 'a')}, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(ViolatedFields(status), ElementsAre("images[1]", "images[3]", "images[4]"));
   EXPECT_EQ(response.credentials_size(), 0);
@@ -261,8 +259,9 @@ TEST_F(ResolveTest, OnlyResolversMayResolve) {
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   v1::ResolveCredentialsRequest request;
-  EXPECT_EQ(credentials_->ResolveCredentials(AuthContext("").get(), request, &response).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      credentials_->ResolveCredentials(AuthContext("").get(), request, &response).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
 }
 
 }  // namespace

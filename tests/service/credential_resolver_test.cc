@@ -1,0 +1,96 @@
+// CredentialResolver over a sealed in-memory store: what integration tests cannot reach, such
+// as a stored record that no longer opens.
+#include "server/service/credential_resolver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/seal/master_key.h"
+#include "server/seal/sealed_barrier.h"
+#include "server/service/registry_manager.h"
+#include "storage/memory/memory_kv_store.h"
+
+namespace registry::service {
+namespace {
+
+constexpr char kMasterKey[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
+
+class CredentialResolverTest : public ::testing::Test {
+ protected:
+  CredentialResolverTest() {
+    auto store = std::make_unique<storage::MemoryKvStore>();
+    raw_store_ = store.get();
+    barrier_ = *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
+    manager_ = std::make_unique<RegistryManager>(*barrier_, RegistryManagerOptions{});
+    resolver_ = std::make_unique<CredentialResolver>(*barrier_);
+    resolver_principal_.subject = "deployer";
+    resolver_principal_.scopes = {"credentials.resolve"};
+  }
+
+  void Define(const std::string& user, const std::string& id, const std::string& server) {
+    auth::Principal owner;
+    owner.subject = user;
+    owner.scopes = {"registry.write"};
+    v1::CreateRegistryRequest request;
+    request.set_parent("users/" + user);
+    request.set_registry_id(id);
+    request.mutable_registry()->set_display_name(id);
+    request.mutable_registry()->set_server(server);
+    request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+    request.mutable_registry()->set_username("u");
+    request.mutable_registry()->set_password("p");
+    ASSERT_TRUE(manager_->CreateRegistry(owner, request).ok());
+  }
+
+  absl::StatusOr<v1::ResolveCredentialsResponse> Resolve(const std::string& owner,
+                                                         const std::string& image) {
+    v1::ResolveCredentialsRequest request;
+    request.set_owner(owner);
+    request.add_images(image);
+    request.set_action(v1::ACTION_PULL);
+    return resolver_->ResolveCredentials(resolver_principal_, request);
+  }
+
+  storage::MemoryKvStore* raw_store_ = nullptr;
+  seal::BarrierPtr barrier_;
+  std::unique_ptr<RegistryManager> manager_;
+  std::unique_ptr<CredentialResolver> resolver_;
+  auth::Principal resolver_principal_;
+};
+
+TEST_F(CredentialResolverTest, ARecordThatFailsToOpenIsDataLossAndOthersKeepServing) {
+  Define("alice", "ghcr", "ghcr.io");
+  Define("bob", "ghcr", "ghcr.io");
+  // Flip one byte of Alice's sealed record underneath the barrier.
+  auto sealed = raw_store_->Get("r/users/alice/ghcr");
+  ASSERT_TRUE(sealed.ok());
+  std::string tampered = *sealed;
+  tampered.back() ^= 0x01;
+  storage::WriteBatch batch;
+  batch.Put("r/users/alice/ghcr", tampered);
+  ASSERT_TRUE(raw_store_->Write(batch).ok());
+
+  auto broken = Resolve("users/alice", "ghcr.io/x/y");
+  EXPECT_EQ(broken.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(broken.status().message(), ::testing::Not(::testing::HasSubstr("\"p\"")));
+  auto fine = Resolve("users/bob", "ghcr.io/x/y");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(fine->credentials(0).registry(), "users/bob/registries/ghcr");
+}
+
+TEST_F(CredentialResolverTest, ValidationComesBeforeThePermissionCheck) {
+  auth::Principal nobody;
+  nobody.subject = "nobody";
+  v1::ResolveCredentialsRequest request;
+  request.set_owner("users/../x");
+  request.add_images("nginx");
+  request.set_action(v1::ACTION_PULL);
+  EXPECT_EQ(resolver_->ResolveCredentials(nobody, request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  request.set_owner("users/alice");
+  EXPECT_EQ(resolver_->ResolveCredentials(nobody, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace registry::service
