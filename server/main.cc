@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "server/app/log.h"
+#include "server/app/process_hygiene.h"
 #include "server/app/registry_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on");
@@ -30,13 +31,26 @@ ABSL_FLAG(int, max_request_bytes, 1 << 20, "largest request accepted, in bytes")
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "time in-flight calls get to finish on SIGTERM/SIGINT");
+ABSL_FLAG(absl::Duration, jwt_clock_skew, absl::Seconds(60),
+          "clock skew allowed when checking exp, nbf and iat");
+ABSL_FLAG(std::string, tls_cert_file, "", "TLS certificate chain (PEM)");
+ABSL_FLAG(std::string, tls_key_file, "", "TLS private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca_file, "",
+          "CA (PEM) that client certificates must chain to; enables mTLS");
+ABSL_FLAG(bool, insecure_listen, false, "allow plaintext gRPC on a non-loopback --listen");
+ABSL_FLAG(std::string, audit_log, "", "JSON-lines audit log file, - for stdout");
+ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 30),
+          "stored audit events older than this are removed");
 
 namespace {
 
 constexpr const char* kFlagNames[] = {
-    "listen",     "data_dir",      "master_key_file",          "jwks_file",
-    "jwt_issuer", "jwt_audience",  "max_registries_per_owner", "max_request_bytes",
-    "reflection", "shutdown_grace"};
+    "listen",          "data_dir",          "master_key_file",
+    "jwks_file",       "jwt_issuer",        "jwt_audience",
+    "jwt_clock_skew",  "max_registries_per_owner", "max_request_bytes",
+    "reflection",      "shutdown_grace",    "tls_cert_file",
+    "tls_key_file",    "tls_client_ca_file", "insecure_listen",
+    "audit_log",       "audit_retention"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {
@@ -77,6 +91,11 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "registryd --data-dir=DIR --master-key-file=FILE --jwks-file=FILE --jwt-issuer=ISS\n"
       "Serves cloudmanager.registry.v1 over gRPC.");
+  if (absl::Status hardened = registry::app::DisableCoreDumps(); !hardened.ok()) {
+    registry::app::Log(registry::app::LogLevel::kError,
+                       absl::StrCat("refusing to start: ", hardened.message()));
+    return 1;
+  }
   if (!ApplyEnvironment()) return 2;
   std::vector<std::string> arg_storage;
   std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
@@ -99,6 +118,13 @@ int main(int argc, char** argv) {
   config.max_registries_per_owner = absl::GetFlag(FLAGS_max_registries_per_owner);
   config.max_request_bytes = absl::GetFlag(FLAGS_max_request_bytes);
   config.reflection = absl::GetFlag(FLAGS_reflection);
+  config.jwt_clock_skew = absl::GetFlag(FLAGS_jwt_clock_skew);
+  config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.tls_client_ca_file = absl::GetFlag(FLAGS_tls_client_ca_file);
+  config.insecure_listen = absl::GetFlag(FLAGS_insecure_listen);
+  config.audit_log = absl::GetFlag(FLAGS_audit_log);
+  config.audit_retention = absl::GetFlag(FLAGS_audit_retention);
 
   auto server = registry::app::RegistryServer::Start(config);
   if (!server.ok()) {

@@ -119,7 +119,7 @@ absl::Status WriteDevKeyFile(const std::string& path, const DevKey& key) {
   return absl::OkStatus();
 }
 
-std::string JwksForDevKey(const DevKey& key, std::string_view kid) {
+std::string JwkForDevKey(const DevKey& key, std::string_view kid) {
   const std::string_view public_key(reinterpret_cast<const char*>(key.public_key.data()),
                                     key.public_key.size());
   nlohmann::json jwk = {{"kty", "OKP"},
@@ -128,8 +128,21 @@ std::string JwksForDevKey(const DevKey& key, std::string_view kid) {
                         {"x", Base64UrlEncode(public_key)},
                         {"alg", "EdDSA"},
                         {"use", "sig"}};
-  nlohmann::json jwks = {{"keys", nlohmann::json::array({jwk})}};
+  return jwk.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string JwksOf(const std::vector<std::string>& jwk_jsons) {
+  nlohmann::json keys = nlohmann::json::array();
+  for (const std::string& text : jwk_jsons) {
+    nlohmann::json jwk = nlohmann::json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
+    keys.push_back(jwk.is_object() ? std::move(jwk) : nlohmann::json(text));
+  }
+  nlohmann::json jwks = {{"keys", std::move(keys)}};
   return jwks.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string JwksForDevKey(const DevKey& key, std::string_view kid) {
+  return JwksOf({JwkForDevKey(key, kid)});
 }
 
 }  // namespace registry::devtoken

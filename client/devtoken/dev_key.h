@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -44,5 +45,13 @@ absl::Status WriteDevKeyFile(const std::string& path, const DevKey& key);
 // A JWKS document with the one public key: {"keys":[{"kty":"OKP","crv":"Ed25519","kid":kid,
 // "x":"<base64url>","alg":"EdDSA","use":"sig"}]}, as registry::auth::ParseJwks accepts.
 std::string JwksForDevKey(const DevKey& key, std::string_view kid);
+
+// The Ed25519 key's public JWK object alone (what JwksForDevKey puts in "keys").
+std::string JwkForDevKey(const DevKey& key, std::string_view kid);
+
+// {"keys":[jwk, ...]} from compact JWK objects (JwkForDevKey, AsymmetricDevKey::PublicJwkJson),
+// in order: for key sets with several keys or kinds (rotation tests). An element that is not a
+// JSON object text is kept as a JSON string, which the server then refuses.
+std::string JwksOf(const std::vector<std::string>& jwk_jsons);
 
 }  // namespace registry::devtoken

@@ -11,7 +11,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "server/app/json_lines_audit_sink.h"
 #include "server/app/log.h"
+#include "server/app/tls.h"
 #include "server/auth/jwks.h"
 #include "server/auth/jwt_verifier.h"
 #include "server/seal/master_key.h"
@@ -77,30 +79,57 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   server->barrier_ = *std::move(barrier);
 
   absl::StatusOr<auth::TokenVerifierPtr> verifier = auth::JwtVerifier::Create(
-      *std::move(jwks),
-      auth::JwtVerifierOptions{.issuer = config.jwt_issuer, .audience = config.jwt_audience});
+      *std::move(jwks), auth::JwtVerifierOptions{.issuer = config.jwt_issuer,
+                                                 .audience = config.jwt_audience,
+                                                 .clock_skew = config.jwt_clock_skew});
   if (!verifier.ok()) return verifier.status();
   server->verifier_ = *std::move(verifier);
+
+  service::AuditSinkPtr sink;
+  if (!config.audit_log.empty()) {
+    absl::StatusOr<std::unique_ptr<JsonLinesAuditSink>> file = JsonLinesAuditSink::Open(config.audit_log);
+    if (!file.ok()) return file.status();
+    sink = *std::move(file);
+  }
+  server->audit_ = std::make_unique<service::AuditLog>(*server->barrier_, std::move(sink));
   server->manager_ = std::make_unique<service::RegistryManager>(
-      *server->barrier_,
+      *server->barrier_, *server->audit_,
       service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner});
-  server->resolver_ = std::make_unique<service::CredentialResolver>(*server->barrier_);
+  server->resolver_ =
+      std::make_unique<service::CredentialResolver>(*server->barrier_, *server->audit_);
+  server->admin_ = std::make_unique<service::AdminManager>(*server->barrier_, *server->audit_);
   server->registry_service_ =
       std::make_unique<transport::RegistryGrpcService>(*server->manager_, *server->verifier_);
   server->credential_service_ =
       std::make_unique<transport::CredentialGrpcService>(*server->resolver_, *server->verifier_);
+  server->admin_service_ =
+      std::make_unique<transport::AdminGrpcService>(*server->admin_, *server->verifier_);
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      BuildServerCredentials(config);
+  if (!credentials.ok()) return credentials.status();
+  if (config.tls_cert_file.empty() && !IsLoopbackListenAddress(config.listen)) {
+    Log(LogLevel::kWarning, absl::StrCat("--insecure-listen: serving PLAINTEXT on ", config.listen,
+                                         "; bearer tokens and resolved secrets cross the network "
+                                         "unencrypted"));
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(std::make_unique<ReflectionOption>(config.reflection));
-  builder.AddListeningPort(config.listen, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(config.max_request_bytes);
   builder.RegisterService(server->registry_service_.get());
   builder.RegisterService(server->credential_service_.get());
+  builder.RegisterService(server->admin_service_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
+  server->sweeper_ = std::thread([raw = server.get(), retention = config.audit_retention,
+                                  interval = config.audit_sweep_interval] {
+    raw->SweepAuditEvents(retention, interval);
+  });
   server->server_->GetHealthCheckService()->SetServingStatus(true);
   Log(LogLevel::kInfo,
       absl::StrCat("serving on port ", server->port_, " with data dir ", config.data_dir));
@@ -115,13 +144,33 @@ void RegistryServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
     server_->Wait();
   }
+  stop_sweeping_.Notify();
+  if (sweeper_.joinable()) sweeper_.join();
   registry_service_.reset();
   credential_service_.reset();
+  admin_service_.reset();
+  admin_.reset();
   resolver_.reset();
   manager_.reset();
+  audit_.reset();
   barrier_.reset();  // Closes RocksDB and releases the data dir lock.
 }
 
 RegistryServer::~RegistryServer() { Shutdown(absl::ZeroDuration()); }
+
+void RegistryServer::SweepAuditEvents(absl::Duration retention, absl::Duration interval) {
+  constexpr size_t kBatch = 1000;
+  do {
+    while (!stop_sweeping_.HasBeenNotified()) {
+      absl::StatusOr<size_t> removed = audit_->PurgeOlderThan(absl::Now() - retention, kBatch);
+      if (!removed.ok()) {
+        Log(LogLevel::kWarning,
+            absl::StrCat("audit retention sweep failed: ", removed.status().message()));
+        break;
+      }
+      if (*removed < kBatch) break;
+    }
+  } while (!stop_sweeping_.WaitForNotificationWithTimeout(interval));
+}
 
 }  // namespace registry::app

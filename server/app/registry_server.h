@@ -5,14 +5,19 @@
 #include <grpcpp/server.h>
 
 #include <memory>
+#include <thread>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/app/server_config.h"
 #include "server/auth/token_verifier.h"
 #include "server/seal/barrier.h"
+#include "server/service/admin_manager.h"
+#include "server/service/audit_log.h"
 #include "server/service/credential_resolver.h"
 #include "server/service/registry_manager.h"
+#include "server/transport/admin_grpc_service.h"
 #include "server/transport/credential_grpc_service.h"
 #include "server/transport/registry_grpc_service.h"
 
@@ -39,13 +44,20 @@ class RegistryServer final {
 
  private:
   RegistryServer() = default;
+  // Removes audit events older than the retention until stopped.
+  void SweepAuditEvents(absl::Duration retention, absl::Duration interval);
 
   seal::BarrierPtr barrier_;
   auth::TokenVerifierPtr verifier_;
+  std::unique_ptr<service::AuditLog> audit_;
   std::unique_ptr<service::RegistryManager> manager_;
   std::unique_ptr<service::CredentialResolver> resolver_;
+  std::unique_ptr<service::AdminManager> admin_;
   std::unique_ptr<transport::RegistryGrpcService> registry_service_;
   std::unique_ptr<transport::CredentialGrpcService> credential_service_;
+  std::unique_ptr<transport::AdminGrpcService> admin_service_;
+  absl::Notification stop_sweeping_;
+  std::thread sweeper_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool stopped_ = false;

@@ -26,6 +26,23 @@ struct ServerConfig {
   int max_request_bytes = 1 << 20;
   // Serve grpc.reflection.v1alpha so `grpcurl list` works.
   bool reflection = true;
+  // Clock skew allowed for exp/nbf/iat.
+  absl::Duration jwt_clock_skew = absl::Seconds(60);
+  // How often the JWKS file is checked for changes (it is also reloaded on SIGHUP).
+  absl::Duration jwks_poll_interval = absl::Seconds(10);
+  // TLS server certificate chain and key (PEM); both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // When set, clients must present a certificate signed by this CA (mTLS).
+  std::string tls_client_ca_file;
+  // Allow plaintext on a non-loopback address.
+  bool insecure_listen = false;
+  // JSON-lines audit log file, "-" for stdout, empty for none (the store always keeps events).
+  std::string audit_log;
+  // Stored audit events older than this are removed in the background.
+  absl::Duration audit_retention = absl::Hours(24 * 30);
+  // How often the retention sweep runs.
+  absl::Duration audit_sweep_interval = absl::Minutes(1);
 };
 
 }  // namespace registry::app

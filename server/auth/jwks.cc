@@ -1,15 +1,19 @@
-// JWKS parsing with nlohmann-json (exceptions disabled at the call sites) and libsodium base64url.
+// JWKS parsing with nlohmann-json (exceptions disabled at the call sites), libsodium base64url, and
+// OpenSSL for building RSA / EC public keys.
 #include "server/auth/jwks.h"
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "server/auth/openssl_support.h"
 #include "server/auth/sodium_support.h"
 
 namespace registry::auth {
@@ -38,6 +42,66 @@ absl::Status CheckOptionalMember(const Json& key, const char* name, const char* 
   return absl::OkStatus();
 }
 
+// Reads string member `name` and decodes it as unpadded base64url.
+absl::StatusOr<std::string> DecodedMember(const Json& key, const char* name,
+                                          const std::string& where) {
+  const std::string* text = StringMember(key, name);
+  if (text == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": \"", name, "\" is missing or not a string"));
+  }
+  std::optional<std::string> raw = internal::DecodeBase64Url(*text);
+  if (!raw.has_value()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": \"", name, "\" is not unpadded base64url"));
+  }
+  return *std::move(raw);
+}
+
+// Like DecodedMember, and the result must be exactly 32 bytes (`what` names the key kind).
+absl::StatusOr<std::string> Decoded32(const Json& key, const char* name, const char* what,
+                                      const std::string& where) {
+  absl::StatusOr<std::string> raw = DecodedMember(key, name, where);
+  if (!raw.ok()) return raw.status();
+  if (raw->size() != 32) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": \"", name, "\" decodes to ",
+                                                   raw->size(), " bytes; ", what, " needs 32"));
+  }
+  return raw;
+}
+
+absl::StatusOr<PublicKey> ParseEd25519(const Json& key, const std::string& where) {
+  absl::StatusOr<std::string> x = Decoded32(key, "x", "Ed25519", where);
+  if (!x.ok()) return x.status();
+  Ed25519PublicKey out;
+  std::memcpy(out.bytes.data(), x->data(), out.bytes.size());
+  return out;
+}
+
+absl::StatusOr<PublicKey> ParseRsa(const Json& key, const std::string& where) {
+  absl::StatusOr<std::string> n = DecodedMember(key, "n", where);
+  if (!n.ok()) return n.status();
+  absl::StatusOr<std::string> e = DecodedMember(key, "e", where);
+  if (!e.ok()) return e.status();
+  absl::StatusOr<RsaPublicKey> rsa = internal::MakeRsaPublicKey(*n, *e);
+  if (!rsa.ok()) {
+    return absl::Status(rsa.status().code(), absl::StrCat(where, ": ", rsa.status().message()));
+  }
+  return *std::move(rsa);
+}
+
+absl::StatusOr<PublicKey> ParseEcP256(const Json& key, const std::string& where) {
+  absl::StatusOr<std::string> x = Decoded32(key, "x", "P-256", where);
+  if (!x.ok()) return x.status();
+  absl::StatusOr<std::string> y = Decoded32(key, "y", "P-256", where);
+  if (!y.ok()) return y.status();
+  absl::StatusOr<EcP256PublicKey> ec = internal::MakeEcP256PublicKey(*x, *y);
+  if (!ec.ok()) {
+    return absl::Status(ec.status().code(), absl::StrCat(where, ": ", ec.status().message()));
+  }
+  return *std::move(ec);
+}
+
 absl::StatusOr<JwkKey> ParseKey(const Json& key, const std::string& where) {
   if (!key.is_object()) return absl::InvalidArgumentError(absl::StrCat(where, " is not an object"));
   const std::string* kty = StringMember(key, "kty");
@@ -45,16 +109,30 @@ absl::StatusOr<JwkKey> ParseKey(const Json& key, const std::string& where) {
     return absl::InvalidArgumentError(absl::StrCat(where, ": \"kty\" is missing or not a string"));
   }
   const std::string* crv = StringMember(key, "crv");
-  if (*kty != "OKP" || crv == nullptr || *crv != "Ed25519") {
+  const char* alg = nullptr;  // The one JWS alg this kind of key verifies.
+  absl::StatusOr<PublicKey> (*parse)(const Json&, const std::string&) = nullptr;
+  if (*kty == "OKP" && crv != nullptr && *crv == "Ed25519") {
+    alg = "EdDSA";
+    parse = &ParseEd25519;
+  } else if (*kty == "RSA") {
+    alg = "RS256";
+    parse = &ParseRsa;
+  } else if (*kty == "EC" && crv != nullptr && *crv == "P-256") {
+    alg = "ES256";
+    parse = &ParseEcP256;
+  } else {
     return absl::InvalidArgumentError(absl::StrCat(
         where, ": unsupported key type (kty \"", *kty, "\", crv \"", crv == nullptr ? "" : *crv,
-        "\"); only kty OKP with crv Ed25519 is supported"));
+        "\"); supported: kty OKP with crv Ed25519, kty RSA, kty EC with crv P-256"));
   }
-  if (auto s = CheckOptionalMember(key, "alg", "EdDSA", where); !s.ok()) return s;
+  if (auto s = CheckOptionalMember(key, "alg", alg, where); !s.ok()) return s;
   if (auto s = CheckOptionalMember(key, "use", "sig", where); !s.ok()) return s;
-  if (key.contains("d")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": contains private key material (\"d\"); publish only the public key"));
+  for (const char* private_member : {"d", "p", "q"}) {
+    if (key.contains(private_member)) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": contains private key material (\"",
+                                                     private_member,
+                                                     "\"); publish only the public key"));
+    }
   }
   JwkKey out;
   auto kid = key.find("kid");
@@ -64,19 +142,9 @@ absl::StatusOr<JwkKey> ParseKey(const Json& key, const std::string& where) {
     }
     out.kid = kid->get<std::string>();
   }
-  const std::string* x = StringMember(key, "x");
-  if (x == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": \"x\" is missing or not a string"));
-  }
-  std::optional<std::string> raw = internal::DecodeBase64Url(*x);
-  if (!raw.has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": \"x\" is not unpadded base64url"));
-  }
-  if (raw->size() != out.ed25519_public_key.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(where, ": \"x\" decodes to ", raw->size(), " bytes; Ed25519 needs 32"));
-  }
-  std::memcpy(out.ed25519_public_key.data(), raw->data(), raw->size());
+  absl::StatusOr<PublicKey> public_key = parse(key, where);
+  if (!public_key.ok()) return public_key.status();
+  out.key = *std::move(public_key);
   return out;
 }
 
@@ -111,6 +179,20 @@ absl::StatusOr<Jwks> ParseJwksFrom(std::string_view text, const std::string& sou
 }
 
 }  // namespace
+
+std::string_view JwkKey::alg() const {
+  struct Visitor {
+    std::string_view operator()(const Ed25519PublicKey&) const { return kAlgEdDsa; }
+    std::string_view operator()(const RsaPublicKey&) const { return kAlgRs256; }
+    std::string_view operator()(const EcP256PublicKey&) const { return kAlgEs256; }
+  };
+  return std::visit(Visitor{}, key);
+}
+
+const std::array<uint8_t, 32>* JwkKey::ed25519_public_key() const {
+  const Ed25519PublicKey* ed = std::get_if<Ed25519PublicKey>(&key);
+  return ed == nullptr ? nullptr : &ed->bytes;
+}
 
 const JwkKey* Jwks::Find(std::string_view kid) const {
   for (const JwkKey& key : keys) {

@@ -1,4 +1,5 @@
-// JWT verification: JOSE header checks, Ed25519 signature via libsodium, then RFC 7519 claims.
+// JWT verification: JOSE header checks, the signature (Ed25519 via libsodium, RS256/ES256 via
+// OpenSSL), then RFC 7519 claims.
 #include "server/auth/jwt_verifier.h"
 
 #include <sodium.h>
@@ -9,13 +10,16 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "nlohmann/json.hpp"
+#include "server/auth/openssl_support.h"
 #include "server/auth/sodium_support.h"
 
 namespace registry::auth {
@@ -83,10 +87,14 @@ absl::StatusOr<bool> AudienceMatches(const Json& aud, const std::string& audienc
 }
 
 // Picks the verification key named by the header's kid (RFC 7515 §4.1.4), after refusing any alg
-// but EdDSA and any "crit" extension. Keys named by jku/jwk/x5u are never fetched or trusted.
+// but EdDSA, RS256 and ES256 and any "crit" extension, and requires the header's alg to be the one
+// alg that key verifies (RFC 8725 §3.1: never let the token choose how a key is used). Keys named
+// by jku/jwk/x5u/x5c are never fetched or trusted.
 absl::StatusOr<const JwkKey*> SelectKey(const Json& header, const Jwks& jwks) {
   auto alg = header.find("alg");
-  if (alg == header.end() || !alg->is_string() || alg->get_ref<const std::string&>() != "EdDSA") {
+  if (alg == header.end() || !alg->is_string()) return Reject("token unsupported alg");
+  const std::string& alg_name = alg->get_ref<const std::string&>();
+  if (alg_name != kAlgEdDsa && alg_name != kAlgRs256 && alg_name != kAlgEs256) {
     return Reject("token unsupported alg");
   }
   if (header.contains("crit")) return Reject("token has unsupported critical header parameters");
@@ -98,7 +106,30 @@ absl::StatusOr<const JwkKey*> SelectKey(const Json& header, const Jwks& jwks) {
     key = &jwks.keys.front();
   }
   if (key == nullptr) return Reject("token signed with an unknown key (kid)");
+  if (key->alg() != alg_name) return Reject("token alg does not match the key");
   return key;
+}
+
+// True when `signature` over `signing_input` verifies with `key` (whose alg the caller matched).
+bool SignatureValid(const JwkKey& key, std::string_view signing_input,
+                    const std::string& signature) {
+  struct Visitor {
+    std::string_view input;
+    const std::string& signature;
+    bool operator()(const Ed25519PublicKey& k) const {
+      return signature.size() == crypto_sign_BYTES &&
+             crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature.data()),
+                                         reinterpret_cast<const unsigned char*>(input.data()),
+                                         input.size(), k.bytes.data()) == 0;
+    }
+    bool operator()(const RsaPublicKey& k) const {
+      return k.evp != nullptr && internal::VerifyRs256(*k.evp, input, signature);
+    }
+    bool operator()(const EcP256PublicKey& k) const {
+      return k.evp != nullptr && internal::VerifyEs256(*k.evp, input, signature);
+    }
+  };
+  return std::visit(Visitor{signing_input, signature}, key.key);
 }
 
 // Checks iss and aud against the configured values.
@@ -119,8 +150,8 @@ absl::Status CheckIssuerAndAudience(const Json& claims, const JwtVerifierOptions
   return absl::OkStatus();
 }
 
-// Checks exp (required), nbf and iat against `now`, each with `skew` of tolerance.
-absl::Status CheckTimes(const Json& claims, absl::Time now, absl::Duration skew) {
+// Checks exp (required), nbf and iat against `now`, each with `skew` of tolerance; returns exp.
+absl::StatusOr<absl::Time> CheckTimes(const Json& claims, absl::Time now, absl::Duration skew) {
   absl::StatusOr<std::optional<absl::Time>> exp = TimeClaim(claims, "exp");
   if (!exp.ok()) return exp.status();
   if (!exp->has_value()) return MissingClaim("exp");
@@ -131,7 +162,7 @@ absl::Status CheckTimes(const Json& claims, absl::Time now, absl::Duration skew)
   if (!(now < **exp + skew)) return Reject("token expired");
   if (nbf->has_value() && now < **nbf - skew) return Reject("token not yet valid");
   if (iat->has_value() && **iat > now + skew) return Reject("token issued in the future");
-  return absl::OkStatus();
+  return **exp;
 }
 
 // Builds the Principal from sub, scope and groups.
@@ -175,6 +206,21 @@ absl::StatusOr<TokenVerifierPtr> JwtVerifier::Create(Jwks jwks, JwtVerifierOptio
     return absl::InvalidArgumentError("JWT verifier: audience is empty");
   }
   if (jwks.keys.empty()) return absl::InvalidArgumentError("JWT verifier: JWKS has no keys");
+  for (const JwkKey& key : jwks.keys) {
+    const bool usable = std::visit(
+        [](const auto& k) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(k)>, Ed25519PublicKey>) {
+            return true;
+          } else {
+            return k.evp != nullptr;
+          }
+        },
+        key.key);
+    if (!usable) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JWT verifier: JWKS key \"", key.kid, "\" has no public key"));
+    }
+  }
   if (options.clock_skew < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("JWT verifier: clock skew is negative");
   }
@@ -208,19 +254,16 @@ absl::StatusOr<Principal> JwtVerifier::Verify(std::string_view token) const {
 
   // Signature over the ASCII "header.payload" exactly as received (RFC 7515 §5.2).
   const std::string_view signing_input = token.substr(0, parts[0].size() + 1 + parts[1].size());
-  if (signature->size() != crypto_sign_BYTES ||
-      crypto_sign_verify_detached(reinterpret_cast<const unsigned char*>(signature->data()),
-                                  reinterpret_cast<const unsigned char*>(signing_input.data()),
-                                  signing_input.size(), (*key)->ed25519_public_key.data()) != 0) {
-    return Reject("token signature invalid");
-  }
+  if (!SignatureValid(**key, signing_input, *signature)) return Reject("token signature invalid");
 
   std::optional<Json> claims = ParseObject(*payload_bytes);
   if (!claims) return Reject("token malformed: payload is not a JSON object");
   if (auto s = CheckIssuerAndAudience(*claims, options_); !s.ok()) return s;
   absl::StatusOr<Principal> principal = PrincipalFromClaims(*claims);
   if (!principal.ok()) return principal.status();
-  if (auto s = CheckTimes(*claims, options_.clock(), options_.clock_skew); !s.ok()) return s;
+  absl::StatusOr<absl::Time> exp = CheckTimes(*claims, options_.clock(), options_.clock_skew);
+  if (!exp.ok()) return exp.status();
+  principal->expires_at = *exp;
   return principal;
 }
 

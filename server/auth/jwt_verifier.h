@@ -1,5 +1,7 @@
-// TokenVerifier for JWTs (RFC 7519) in JWS compact form (RFC 7515) signed with EdDSA/Ed25519
-// (RFC 8037), checked against a fixed JWKS. Only "alg":"EdDSA" is accepted; see README.md.
+// TokenVerifier for JWTs (RFC 7519) in JWS compact form (RFC 7515) checked against a fixed JWKS:
+// EdDSA/Ed25519 (RFC 8037), RS256 and ES256 (RFC 7518), each only with a key of its own kind.
+// See README.md. For key rotation and caching see reloading_token_verifier.h /
+// caching_token_verifier.h.
 #pragma once
 
 #include <cstddef>
@@ -20,7 +22,8 @@ struct JwtVerifierOptions {
   std::string issuer{};
   // Our name in the `aud` claim (a string or an array containing it). Empty matches no token.
   std::string audience{};
-  // Tolerance applied to exp, nbf and iat for clock differences between hosts.
+  // Tolerance applied to exp, nbf and iat for clock differences between hosts (the app's
+  // --jwt-clock-skew). Must not be negative.
   absl::Duration clock_skew = absl::Seconds(60);
   // Current time; defaults to absl::Now when empty. Called concurrently from Verify, so it must
   // be thread-safe.
@@ -29,24 +32,27 @@ struct JwtVerifierOptions {
   size_t max_token_bytes = 8 * 1024;
 };
 
-// Verifies EdDSA-signed JWTs. Immutable after construction, hence thread-safe.
+// Verifies EdDSA-, RS256- and ES256-signed JWTs. Immutable after construction, hence thread-safe.
 class JwtVerifier final : public TokenVerifier {
  public:
   // REQUIRES: options.issuer and options.audience non-empty, jwks.keys non-empty (otherwise every
   // token is refused). Prefer Create() when the inputs come from configuration.
   JwtVerifier(Jwks jwks, JwtVerifierOptions options);
 
-  // Like the constructor, but INVALID_ARGUMENT when issuer, audience or the key set is empty, or
-  // the clock skew is negative.
+  // Like the constructor, but INVALID_ARGUMENT when issuer, audience or the key set is empty, a
+  // key has no usable public key (an RsaPublicKey/EcP256PublicKey not built by ParseJwks), or the
+  // clock skew is negative.
   static absl::StatusOr<TokenVerifierPtr> Create(Jwks jwks, JwtVerifierOptions options);
 
   // TokenVerifier
-  // Checks, in order: size, three unpadded base64url parts, header (alg "EdDSA", no "crit",
-  // kid naming a JWKS key, or no kid with a one-key JWKS), the 64-byte signature over
-  // "header.payload", then the claims: iss, aud, sub (non-empty), exp (now < exp + skew),
-  // optional nbf (now >= nbf - skew) and iat (iat <= now + skew), optional scope (space-separated
-  // string) and groups (array of strings). Any failure is UNAUTHENTICATED with a short reason
-  // that never echoes the token or its claim values.
+  // Checks, in order: size, three unpadded base64url parts, header (alg "EdDSA", "RS256" or
+  // "ES256", no "crit", kid naming a JWKS key, or no kid with a one-key JWKS, and the alg must be
+  // the one that key's kind verifies), the signature over "header.payload" (Ed25519: 64 bytes;
+  // RS256: PKCS#1 v1.5 SHA-256; ES256: 64 bytes R||S), then the claims: iss, aud, sub (non-empty),
+  // exp (now < exp + skew), optional nbf (now >= nbf - skew) and iat (iat <= now + skew), optional
+  // scope (space-separated string) and groups (array of strings). On success
+  // Principal::expires_at is exp. Any failure is UNAUTHENTICATED with a short reason that never
+  // echoes the token or its claim values.
   absl::StatusOr<Principal> Verify(std::string_view token) const override;
 
  private:

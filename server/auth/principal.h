@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
 
 namespace registry::auth {
 
@@ -22,6 +23,10 @@ struct Principal {
   std::string subject;
   absl::flat_hash_set<std::string> scopes;
   std::vector<std::string> groups;
+  // When the credential stops being valid (the token's exp, as JwtVerifier sets it). Caches keep
+  // a verified Principal only while now < expires_at; the default, InfinitePast, means "unknown"
+  // and is never cached. Authorization does not look at it.
+  absl::Time expires_at = absl::InfinitePast();
 
   // True when `s` is one of the granted scopes (exact, case-sensitive match; no scope implies
   // another, so registry.admin does not grant registry.write).

@@ -1,6 +1,9 @@
 // Parsing and formatting of owner and registry resource names and storage keys.
 #include "server/core/names.h"
 
+#include <optional>
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/field_violation.h"
@@ -56,18 +59,37 @@ bool IsValidRegistryId(std::string_view id) {
   return true;
 }
 
+namespace {
+
+constexpr std::string_view kGroupsPrefix = "groups/";
+constexpr std::string_view kOwnerForm = "users/{user} or groups/{group}";
+constexpr std::string_view kIdRule =
+    "an id of 1-128 characters [A-Za-z0-9._@-] (not \".\" or \"..\")";
+
+// Splits "users/{id}" or "groups/{id}" (the whole of `text`); nullopt when it is neither.
+std::optional<OwnerName> SplitOwner(std::string_view text) {
+  for (auto [prefix, kind] : {std::pair{kUsersPrefix, OwnerName::Kind::kUser},
+                              std::pair{kGroupsPrefix, OwnerName::Kind::kGroup}}) {
+    if (!text.starts_with(prefix)) continue;
+    std::string_view id = text.substr(prefix.size());
+    if (!IsValidUserId(id)) return std::nullopt;
+    return OwnerName{kind, std::string(id)};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 absl::StatusOr<OwnerName> ParseOwnerName(std::string_view parent, std::string_view field) {
-  if (parent.empty()) return BadName(field, "is required (users/{user})");
-  if (!parent.starts_with(kUsersPrefix)) {
-    return BadName(field, "must have the form users/{user}");
+  if (parent.empty()) {
+    return BadName(field, absl::StrCat("is required (", ToAbsl(kOwnerForm), ")"));
   }
-  std::string_view id = parent.substr(kUsersPrefix.size());
-  if (!IsValidUserId(id)) {
-    return BadName(field,
-                   "must have the form users/{user} with a user id of 1-128 characters "
-                   "[A-Za-z0-9._@-] (not \".\" or \"..\")");
+  std::optional<OwnerName> owner = SplitOwner(parent);
+  if (!owner.has_value()) {
+    return BadName(field, absl::StrCat("must have the form ", ToAbsl(kOwnerForm), " with ",
+                                       ToAbsl(kIdRule)));
   }
-  return OwnerName{OwnerName::Kind::kUser, std::string(id)};
+  return *std::move(owner);
 }
 
 absl::StatusOr<RegistryName> ParseRegistryName(std::string_view name, std::string_view field) {
@@ -75,24 +97,21 @@ absl::StatusOr<RegistryName> ParseRegistryName(std::string_view name, std::strin
   if (name == kGlobalRegistryName) {
     return RegistryName{OwnerName{}, "docker-hub", /*global=*/true};
   }
-  constexpr std::string_view kForm =
-      "must have the form users/{user}/registries/{registry} or be registries/docker-hub";
+  const std::string form =
+      absl::StrCat("must have the form ", ToAbsl(kOwnerForm),
+                   "/registries/{registry} or be registries/docker-hub");
   const size_t pos = name.find(kRegistriesSegment);
-  if (!name.starts_with(kUsersPrefix) || pos == std::string_view::npos) {
-    return BadName(field, std::string(kForm));
+  if (pos == std::string_view::npos) return BadName(field, form);
+  std::optional<OwnerName> owner = SplitOwner(name.substr(0, pos));
+  if (!owner.has_value()) {
+    return BadName(field, absl::StrCat(form, "; the owner needs ", ToAbsl(kIdRule)));
   }
-  std::string_view user = name.substr(kUsersPrefix.size(), pos - kUsersPrefix.size());
   std::string_view id = name.substr(pos + kRegistriesSegment.size());
-  if (!IsValidUserId(user)) {
-    return BadName(field, absl::StrCat(ToAbsl(kForm), "; the user id must be 1-128 characters ",
-                                       "[A-Za-z0-9._@-] (not \".\" or \"..\")"));
-  }
   if (!IsValidRegistryId(id)) {
-    return BadName(field, absl::StrCat(ToAbsl(kForm), "; the registry id must be 1-63 characters ",
+    return BadName(field, absl::StrCat(form, "; the registry id must be 1-63 characters ",
                                        "[a-z]([a-z0-9-]*[a-z0-9])?"));
   }
-  return RegistryName{OwnerName{OwnerName::Kind::kUser, std::string(user)}, std::string(id),
-                      /*global=*/false};
+  return RegistryName{*std::move(owner), std::string(id), /*global=*/false};
 }
 
 std::string RegistryKeyPrefix(const OwnerName& owner) {

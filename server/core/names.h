@@ -1,9 +1,8 @@
 // Resource names of the registry API (AIP-122) and the storage keys derived
 // from them:
-//   owner:    users/{user}
-//   registry: users/{user}/registries/{registry_id}, or the global
-//             registries/docker-hub
-//   storage:  r/users/{user}/{registry_id}  (prefix r/users/{user}/ lists one owner)
+//   owner:    users/{user} or groups/{group}
+//   registry: {owner}/registries/{registry_id}, or the global registries/docker-hub
+//   storage:  r/{owner}/{registry_id}  (prefix r/{owner}/ lists one owner)
 // Pure functions, no I/O; thread-safe.
 #pragma once
 
@@ -17,7 +16,7 @@ namespace registry::core {
 // Name of the immutable global Docker Hub default registry.
 inline constexpr std::string_view kGlobalRegistryName = "registries/docker-hub";
 
-// The owner of registries. Only users exist today; groups are planned.
+// The owner of registries: a user, or a group whose members (token `groups` claim) share them.
 struct OwnerName {
   enum class Kind { kUser, kGroup };
   Kind kind = Kind::kUser;
@@ -29,9 +28,9 @@ struct OwnerName {
   friend bool operator==(const OwnerName&, const OwnerName&) = default;
 };
 
-// Parses `users/{user}`. Anything else (empty, extra or missing segments,
-// trailing slash, invalid user id, groups/...) is INVALID_ARGUMENT with a
-// BadRequest violation on `field`.
+// Parses `users/{user}` or `groups/{group}` (ids: 1-128 of [A-Za-z0-9._@-], not "." or "..").
+// Anything else (empty, extra or missing segments, trailing slash, invalid id) is
+// INVALID_ARGUMENT with a BadRequest violation on `field`.
 absl::StatusOr<OwnerName> ParseOwnerName(std::string_view parent, std::string_view field);
 
 // A registry's resource name. For the global default, `global` is true,
@@ -47,7 +46,7 @@ struct RegistryName {
   friend bool operator==(const RegistryName&, const RegistryName&) = default;
 };
 
-// Parses `users/{user}/registries/{registry_id}` or exactly kGlobalRegistryName
+// Parses `{owner}/registries/{registry_id}` or exactly kGlobalRegistryName
 // (global = true). Anything else is INVALID_ARGUMENT with a violation on `field`.
 absl::StatusOr<RegistryName> ParseRegistryName(std::string_view name, std::string_view field);
 

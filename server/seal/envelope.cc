@@ -92,27 +92,52 @@ absl::StatusOr<uint32_t> PeekTerm(std::string_view sealed) {
   return (uint32_t{p[1]} << 24) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 8) | uint32_t{p[4]};
 }
 
+namespace {
+
+// Decrypts `sealed` (already framed-checked) into `out`, which holds exactly
+// ciphertext.size() - kEnvelopeTagSize bytes. False when authentication fails.
+bool Decrypt(const SecureBytes& key, std::string_view storage_key, std::string_view sealed,
+             unsigned char* out) {
+  const std::string ad = AssociatedData(sealed.substr(0, kEnvelopeHeaderSize), storage_key);
+  const std::string_view nonce = sealed.substr(kEnvelopeHeaderSize, kEnvelopeNonceSize);
+  const std::string_view ciphertext = sealed.substr(kEnvelopeHeaderSize + kEnvelopeNonceSize);
+  unsigned long long plaintext_len = 0;
+  return crypto_aead_xchacha20poly1305_ietf_decrypt(out, &plaintext_len, /*nsec=*/nullptr,
+                                                    Bytes(ciphertext), ciphertext.size(), Bytes(ad),
+                                                    ad.size(), Bytes(nonce), key.data()) == 0 &&
+         plaintext_len == ciphertext.size() - kEnvelopeTagSize;
+}
+
+constexpr std::string_view kAuthFailed =
+    "authentication failed (wrong key, moved or tampered value)";
+
+}  // namespace
+
 absl::StatusOr<std::string> OpenValue(const SecureBytes& key, std::string_view storage_key,
                                       std::string_view sealed) {
   EnsureSodiumInitialized();
   if (absl::Status s = CheckFraming(sealed); !s.ok())
     return OpenError(storage_key, std::string(s.message()));
   if (key.size() != kEnvelopeKeySize) return OpenError(storage_key, "key is not 32 bytes");
-
-  const std::string ad = AssociatedData(sealed.substr(0, kEnvelopeHeaderSize), storage_key);
-  const std::string_view nonce = sealed.substr(kEnvelopeHeaderSize, kEnvelopeNonceSize);
-  const std::string_view ciphertext = sealed.substr(kEnvelopeHeaderSize + kEnvelopeNonceSize);
-
-  std::string plaintext(ciphertext.size() - kEnvelopeTagSize, '\0');
-  unsigned long long plaintext_len = 0;
-  if (crypto_aead_xchacha20poly1305_ietf_decrypt(reinterpret_cast<unsigned char*>(plaintext.data()),
-                                                 &plaintext_len, /*nsec=*/nullptr,
-                                                 Bytes(ciphertext), ciphertext.size(), Bytes(ad),
-                                                 ad.size(), Bytes(nonce), key.data()) != 0) {
+  std::string plaintext(sealed.size() - kEnvelopeOverhead, '\0');
+  if (!Decrypt(key, storage_key, sealed, reinterpret_cast<unsigned char*>(plaintext.data()))) {
     WipeString(plaintext);  // Nothing was written on failure, but keep the habit.
-    return OpenError(storage_key, "authentication failed (wrong key, moved or tampered value)");
+    return OpenError(storage_key, kAuthFailed);
   }
-  plaintext.resize(plaintext_len);
+  return plaintext;
+}
+
+absl::StatusOr<SecureBytes> OpenValueSecure(const SecureBytes& key, std::string_view storage_key,
+                                            std::string_view sealed) {
+  EnsureSodiumInitialized();
+  if (absl::Status s = CheckFraming(sealed); !s.ok())
+    return OpenError(storage_key, std::string(s.message()));
+  if (key.size() != kEnvelopeKeySize) return OpenError(storage_key, "key is not 32 bytes");
+  SecureBytes plaintext(sealed.size() - kEnvelopeOverhead);
+  // An empty SecureBytes has data() == nullptr; libsodium needs a writable pointer even for 0.
+  unsigned char empty = 0;
+  unsigned char* out = plaintext.empty() ? &empty : plaintext.data();
+  if (!Decrypt(key, storage_key, sealed, out)) return OpenError(storage_key, kAuthFailed);
   return plaintext;
 }
 

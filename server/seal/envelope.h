@@ -41,4 +41,10 @@ absl::StatusOr<uint32_t> PeekTerm(std::string_view sealed);
 absl::StatusOr<std::string> OpenValue(const SecureBytes& key, std::string_view storage_key,
                                       std::string_view sealed);
 
+// Like OpenValue, but the plaintext is decrypted straight into locked, wiped-on-destruction
+// memory. For values that hold key material (the keyring), so no copy of a key ever sits in
+// a std::string.
+absl::StatusOr<SecureBytes> OpenValueSecure(const SecureBytes& key, std::string_view storage_key,
+                                            std::string_view sealed);
+
 }  // namespace registry::seal

@@ -1,10 +1,15 @@
 // SealedBarrier: Barrier over a KvStore with a keyring of data keys sealed under the master
 // key. Concurrency: the current keyring is an immutable snapshot behind a shared_ptr swapped
 // under mu_; rotations are serialized by rotate_mu_ and persist the new keyring before any
-// write can use its term.
+// write can use its term. write_mu_ is a reader/writer lock: every Write holds it shared
+// around its store write, a rewrap batch holds it exclusively while it re-checks and replaces
+// the values it re-sealed, so a rewrap never overwrites a concurrent Write.
 #include "server/seal/sealed_barrier.h"
 
+#include <sodium.h>
+
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -31,6 +36,17 @@ using storage::WriteBatch;
 // Envelope term of values sealed under the master key rather than a keyring key.
 constexpr uint32_t kMasterKeyTerm = 0;
 constexpr std::string_view kCheckPlaintext = "cloudmanager-registry barrier check v1";
+// Page size of the full scans (startup term check, CountValuesByTerm).
+constexpr size_t kFullScanPage = 4096;
+// crypto_kdf parameters of the fingerprint key: fixed, so fingerprints are stable.
+constexpr char kFingerprintContext[crypto_kdf_CONTEXTBYTES + 1] = "regfprnt";
+constexpr uint64_t kFingerprintSubkeyId = 1;
+constexpr size_t kFingerprintKeySize = 32;
+constexpr size_t kFingerprintSize = 16;
+static_assert(kFingerprintKeySize >= crypto_generichash_KEYBYTES_MIN &&
+              kFingerprintKeySize <= crypto_generichash_KEYBYTES_MAX);
+static_assert(kFingerprintSize >= crypto_generichash_BYTES_MIN);
+static_assert(crypto_kdf_KEYBYTES == kEnvelopeKeySize);
 
 bool IsReserved(std::string_view key) { return key.starts_with(kBarrierKeyPrefix); }
 
@@ -52,6 +68,44 @@ WriteBatch SealMetadata(const SecureBytes& master_key, const Keyring& keyring) {
   return batch;
 }
 
+// The key of Fingerprint(): crypto_kdf subkey of the master key under a fixed context.
+SecureBytes DeriveFingerprintKey(const SecureBytes& master_key) {
+  SecureBytes key(kFingerprintKeySize);
+  crypto_kdf_derive_from_key(key.data(), key.size(), kFingerprintSubkeyId, kFingerprintContext,
+                             master_key.data());
+  return key;
+}
+
+// Calls `visit(key, sealed_value)` for every stored key outside kBarrierKeyPrefix, in key
+// order, paging through the store; stops at the first error `visit` returns.
+template <typename Visit>
+absl::Status ForEachStoredValue(KvStore& store, Visit visit) {
+  std::string cursor;
+  while (true) {
+    absl::StatusOr<std::vector<KeyValue>> page = store.Scan("", cursor, kFullScanPage);
+    if (!page.ok()) return page.status();
+    for (const KeyValue& kv : *page) {
+      if (IsReserved(kv.key)) continue;
+      if (absl::Status s = visit(kv.key, kv.value); !s.ok()) return s;
+    }
+    if (page->size() < kFullScanPage) return absl::OkStatus();
+    cursor = page->back().key;
+  }
+}
+
+// FAILED_PRECONDITION naming the first stored value whose (well-framed) term `keyring` lacks.
+// Values that are not sealed values at all are left to fail as DATA_LOSS when read.
+absl::Status CheckTermsInUse(KvStore& store, const Keyring& keyring) {
+  return ForEachStoredValue(store, [&](const std::string& key, std::string_view sealed) {
+    absl::StatusOr<uint32_t> term = PeekTerm(sealed);
+    if (!term.ok() || keyring.Find(*term) != nullptr) return absl::OkStatus();
+    return absl::FailedPreconditionError(absl::StrCat("value ", Printable(key),
+                                                      " is sealed with key term ", *term,
+                                                      ", which the keyring does not hold; "
+                                                      "refusing to start"));
+  });
+}
+
 // True when `master_key` opens the sealed check value to the expected constant.
 bool OpensCheck(const SecureBytes& master_key, std::string_view sealed_check) {
   absl::StatusOr<uint32_t> term = PeekTerm(sealed_check);
@@ -65,6 +119,7 @@ class SealedBarrier final : public Barrier {
   SealedBarrier(KvStorePtr store, SecureBytes master_key, Keyring keyring)
       : store_(std::move(store)),
         master_key_(std::move(master_key)),
+        fingerprint_key_(DeriveFingerprintKey(master_key_)),
         keyring_(std::make_shared<const Keyring>(std::move(keyring))) {}
 
   // Barrier:
@@ -77,6 +132,10 @@ class SealedBarrier final : public Barrier {
                                                     size_t limit) override;
   absl::StatusOr<uint32_t> RotateDataKey() override;
   uint32_t CurrentTerm() const override;
+  absl::StatusOr<RewrapProgress> RewrapBatch(std::string_view start_after,
+                                             size_t batch_size) override;
+  absl::StatusOr<std::map<uint32_t, uint64_t>> CountValuesByTerm() override;
+  std::string Fingerprint(std::string_view secret) const override;
 
  private:
   // The keyring as of now; stays valid (and unchanged) while the caller holds it.
@@ -94,8 +153,11 @@ class SealedBarrier final : public Barrier {
                                                     std::string_view start_after, size_t limit);
 
   const KvStorePtr store_;
-  const SecureBytes master_key_;  // The current master key; seals the keyring on rotation.
-  absl::Mutex rotate_mu_;         // Serializes RotateDataKey.
+  const SecureBytes master_key_;       // The current master key; seals the keyring on rotation.
+  const SecureBytes fingerprint_key_;  // DeriveFingerprintKey(master_key_).
+  absl::Mutex rotate_mu_;              // Serializes RotateDataKey.
+  // Shared: a Write's store write. Exclusive: a rewrap batch's re-check and store write.
+  absl::Mutex write_mu_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Keyring> keyring_ ABSL_GUARDED_BY(mu_);
 };
@@ -139,6 +201,7 @@ absl::Status SealedBarrier::Write(const WriteBatch& batch) {
       sealed.Delete(m.key);
     }
   }
+  absl::ReaderMutexLock lock(&write_mu_);
   return store_->Write(sealed);
 }
 
@@ -209,8 +272,78 @@ absl::StatusOr<uint32_t> SealedBarrier::RotateDataKey() {
 
 uint32_t SealedBarrier::CurrentTerm() const { return Snapshot()->CurrentTerm(); }
 
-// Loads the keyring from an existing store; re-seals it under master_keys[0] when an older
-// master key opened it.
+absl::StatusOr<RewrapProgress> SealedBarrier::RewrapBatch(std::string_view start_after,
+                                                          size_t batch_size) {
+  if (batch_size == 0) return absl::InvalidArgumentError("RewrapBatch: batch_size must be > 0");
+  absl::StatusOr<std::vector<KeyValue>> page = ScanVisible("", start_after, batch_size);
+  if (!page.ok()) return page.status();
+
+  RewrapProgress progress;
+  progress.scanned = page->size();
+  progress.done = page->size() < batch_size;
+  if (!progress.done) progress.next_start_after = page->back().key;
+
+  // Open and re-seal outside any lock; `page` keeps the bytes that were read, to re-check.
+  const std::shared_ptr<const Keyring> keyring = Snapshot();
+  const uint32_t term = keyring->CurrentTerm();
+  std::vector<const KeyValue*> stale;
+  WriteBatch resealed;
+  for (const KeyValue& kv : *page) {
+    absl::StatusOr<uint32_t> old_term = PeekTerm(kv.value);
+    if (old_term.ok() && *old_term == term) continue;
+    absl::StatusOr<std::string> plain = Open(*keyring, kv.key, kv.value);
+    if (!plain.ok()) return plain.status();  // Nothing of this batch is applied.
+    resealed.Put(kv.key, SealValue(keyring->Current(), term, kv.key, *plain));
+    WipeString(*plain);
+    stale.push_back(&kv);
+  }
+  if (stale.empty()) return progress;
+
+  // Replace only values nobody wrote since they were read: Writes wait while we hold write_mu_,
+  // and a changed (random-nonce) sealed value never compares equal to the old one.
+  absl::MutexLock lock(&write_mu_);
+  WriteBatch apply;
+  for (size_t i = 0; i < stale.size(); ++i) {
+    absl::StatusOr<std::string> now = store_->Get(stale[i]->key);
+    if (absl::IsNotFound(now.status())) continue;  // Deleted meanwhile.
+    if (!now.ok()) return now.status();
+    if (*now != stale[i]->value) continue;  // Overwritten meanwhile: the newer value wins.
+    apply.mutations.push_back(std::move(resealed.mutations[i]));
+  }
+  if (apply.mutations.empty()) return progress;
+  if (absl::Status s = store_->Write(apply); !s.ok()) return s;
+  progress.rewrapped = apply.mutations.size();
+  return progress;
+}
+
+absl::StatusOr<std::map<uint32_t, uint64_t>> SealedBarrier::CountValuesByTerm() {
+  std::map<uint32_t, uint64_t> counts;
+  absl::Status s =
+      ForEachStoredValue(*store_, [&](const std::string& key, std::string_view sealed) {
+        absl::StatusOr<uint32_t> term = PeekTerm(sealed);
+        if (!term.ok()) {
+          return absl::DataLossError(absl::StrCat(
+              "value ", Printable(key), " is not a sealed value: ", term.status().message()));
+        }
+        ++counts[*term];
+        return absl::OkStatus();
+      });
+  if (!s.ok()) return s;
+  return counts;
+}
+
+std::string SealedBarrier::Fingerprint(std::string_view secret) const {
+  unsigned char digest[kFingerprintSize];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(secret.data()),
+                     secret.size(), fingerprint_key_.data(), fingerprint_key_.size());
+  char hex[2 * kFingerprintSize + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  sodium_memzero(digest, sizeof digest);
+  return std::string(hex, 2 * kFingerprintSize);
+}
+
+// Loads the keyring from an existing store, checks that it holds every term in use, and only
+// then re-seals it under master_keys[0] when an older master key opened it.
 absl::StatusOr<Keyring> LoadKeyring(KvStore& store, const std::vector<SecureBytes>& master_keys,
                                     std::string_view sealed_check,
                                     std::string_view sealed_keyring) {
@@ -220,11 +353,15 @@ absl::StatusOr<Keyring> LoadKeyring(KvStore& store, const std::vector<SecureByte
     return absl::FailedPreconditionError(
         "master key does not open the data dir (check value mismatch): wrong --master-key-file?");
   }
-  absl::StatusOr<std::string> plain = OpenValue(master_keys[opener], kKeyringKey, sealed_keyring);
-  if (!plain.ok()) return plain.status();
-  absl::StatusOr<Keyring> keyring = Keyring::Parse(*plain);
-  WipeString(*plain);
+  absl::StatusOr<Keyring> keyring;
+  {
+    absl::StatusOr<SecureBytes> plain =
+        OpenValueSecure(master_keys[opener], kKeyringKey, sealed_keyring);
+    if (!plain.ok()) return plain.status();
+    keyring = Keyring::Parse(plain->view());
+  }  // The serialized keyring is wiped here.
   if (!keyring.ok()) return keyring.status();
+  if (absl::Status s = CheckTermsInUse(store, *keyring); !s.ok()) return s;
   if (opener != 0) {
     if (absl::Status s = store.Write(SealMetadata(master_keys[0], *keyring)); !s.ok()) return s;
   }

@@ -23,13 +23,20 @@ inline constexpr std::string_view kCheckKey = "m/barrier/check";
 //   Empty store: creates a term-1 keyring, seals it and the check value under
 //     master_keys.keys[0] and writes both in one batch.
 //   Existing store: the first master key that opens the check value (authenticated by the
-//     AEAD, not by error text) opens the keyring. If it is not keys[0], the keyring and check
-//     value are re-sealed under keys[0] in one atomic batch, so the older line can afterwards
-//     be removed from the master key file.
+//     AEAD, not by error text) opens the keyring. Then every stored value's header is read
+//     (one full key+header scan, nothing is opened) to check that the keyring holds its term.
+//     Only then, if the opening key is not keys[0], the keyring and check value are re-sealed
+//     under keys[0] in one atomic batch, so the older line can afterwards be removed from the
+//     master key file. A refused open writes nothing.
 // Errors:
 //   INVALID_ARGUMENT     store is null, no master key, or a master key is not 32 bytes.
 //   FAILED_PRECONDITION  no master key opens the check value: "master key does not open the
 //                        data dir (check value mismatch): wrong --master-key-file?".
+//                        A stored value carries a term the keyring lacks: "value <key> is
+//                        sealed with key term N, which the keyring does not hold; refusing to
+//                        start" (the first such key in key order). Values that are not sealed
+//                        values at all (truncated, unknown version) do not stop the start;
+//                        reading them is DATA_LOSS for that record.
 //   DATA_LOSS            barrier metadata is missing or corrupt while the store holds data, or
 //                        the keyring fails to open/parse under the key that opened the check.
 //   anything the store returns (e.g. UNAVAILABLE).

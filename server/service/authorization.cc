@@ -5,9 +5,16 @@
 namespace registry::service {
 namespace {
 
+// The caller's own tree: users/{sub}, or groups/{g} for a group g in the token's groups claim.
 bool IsOwnTree(const auth::Principal& principal, const core::OwnerName& owner) {
-  return owner.kind == core::OwnerName::Kind::kUser && !principal.subject.empty() &&
-         owner.id == principal.subject;
+  if (principal.subject.empty() || owner.id.empty()) return false;
+  switch (owner.kind) {
+    case core::OwnerName::Kind::kUser:
+      return owner.id == principal.subject;
+    case core::OwnerName::Kind::kGroup:
+      return principal.InGroup(owner.id);
+  }
+  return false;
 }
 
 absl::Status Denied(const std::string& verb, const core::OwnerName& owner) {

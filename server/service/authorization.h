@@ -8,12 +8,13 @@
 
 namespace registry::service {
 
-// OK when `principal` may read registries owned by `owner`: the owner itself with scope
-// registry.read, or an operator with registry.admin. PERMISSION_DENIED otherwise.
+// OK when `principal` may read registries owned by `owner`: the user itself or a member of the
+// group (token `groups` claim) with scope registry.read, or an operator with registry.admin.
+// PERMISSION_DENIED otherwise.
 absl::Status AuthorizeRead(const auth::Principal& principal, const core::OwnerName& owner);
 
-// OK when `principal` may create, change or delete registries owned by `owner`: only the
-// owner itself with scope registry.write. PERMISSION_DENIED otherwise.
+// OK when `principal` may create, change or delete registries owned by `owner`: the user itself
+// or a member of the group, with scope registry.write. PERMISSION_DENIED otherwise.
 absl::Status AuthorizeWrite(const auth::Principal& principal, const core::OwnerName& owner);
 
 }  // namespace registry::service

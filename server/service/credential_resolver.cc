@@ -1,6 +1,7 @@
 #include "server/service/credential_resolver.h"
 
 #include <algorithm>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -169,9 +170,62 @@ const Candidate* ResolveImage(const std::vector<Candidate>& candidates, const co
   return chosen;
 }
 
+void WipeResponse(v1::ResolveCredentialsResponse& response) {
+  for (v1::ResolvedCredential& credential : *response.mutable_credentials()) {
+    core::WipeString(*credential.mutable_password());
+    core::WipeString(*credential.mutable_registry_token());
+  }
+  core::WipeString(*response.mutable_docker_config_json());
+}
+
 }  // namespace
 
 absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::ResolveCredentials(
+    const Call& call, const v1::ResolveCredentialsRequest& request) {
+  absl::StatusOr<v1::ResolveCredentialsResponse> response = Resolve(call.caller, request);
+  std::vector<v1::RegistryEvent> events;
+  if (response.ok()) {
+    events = EventsFor(call, request, *response);
+  } else {
+    v1::RegistryEvent& event = events.emplace_back(
+        audit_.NewEvent(call, "CredentialService/ResolveCredentials"));
+    event.set_owner(request.owner());
+    event.set_registry(request.registry());
+    event.mutable_images()->CopyFrom(request.images());
+    event.set_action(request.action());
+    event.set_outcome(absl::StatusCodeToString(response.status().code()));
+  }
+  if (absl::Status audited = audit_.Record(std::move(events)); !audited.ok()) {
+    if (response.ok()) WipeResponse(*response);
+    return audited;
+  }
+  return response;
+}
+
+std::vector<v1::RegistryEvent> CredentialResolver::EventsFor(
+    const Call& call, const v1::ResolveCredentialsRequest& request,
+    const v1::ResolveCredentialsResponse& response) const {
+  std::vector<v1::RegistryEvent> events;
+  std::map<std::string, size_t> by_registry;  // Registry name → index in events.
+  for (const v1::ResolvedCredential& credential : response.credentials()) {
+    auto [it, inserted] = by_registry.emplace(credential.registry(), events.size());
+    if (inserted) {
+      v1::RegistryEvent& event =
+          events.emplace_back(audit_.NewEvent(call, "CredentialService/ResolveCredentials"));
+      event.set_owner(request.owner());
+      event.set_registry(credential.registry());
+      event.set_action(request.action());
+      event.set_outcome("OK");
+      if (!credential.anonymous()) {
+        event.add_secret_fingerprints(audit_.Fingerprint(credential.password()));
+      }
+    }
+    events[it->second].add_images(credential.image());
+  }
+  return events;
+}
+
+absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::Resolve(
     const auth::Principal& caller, const v1::ResolveCredentialsRequest& request) {
   absl::StatusOr<ValidatedRequest> validated = Validate(request);
   if (!validated.ok()) return validated.status();

@@ -6,6 +6,8 @@
 #include "cloudmanager/registry/v1/credential_service.pb.h"
 #include "server/auth/principal.h"
 #include "server/seal/barrier.h"
+#include "server/service/audit_log.h"
+#include "server/service/call.h"
 
 namespace registry::service {
 
@@ -15,8 +17,8 @@ namespace v1 = ::cloudmanager::registry::v1;
 // `credentials.resolve`); every other copy of a decrypted secret is wiped before returning.
 class CredentialResolver final {
  public:
-  // `barrier` must outlive the resolver.
-  explicit CredentialResolver(seal::Barrier& barrier) : barrier_(barrier) {}
+  // `barrier` and `audit` must outlive the resolver.
+  CredentialResolver(seal::Barrier& barrier, AuditLog& audit) : barrier_(barrier), audit_(audit) {}
   CredentialResolver(const CredentialResolver&) = delete;
   CredentialResolver& operator=(const CredentialResolver&) = delete;
 
@@ -24,11 +26,22 @@ class CredentialResolver final {
   // PERMISSION_DENIED without scope credentials.resolve; NOT_FOUND for a missing explicit
   // registry; FAILED_PRECONDITION when the explicit registry does not match an image or a push
   // has no credentials for an image; DATA_LOSS when a stored record fails to open.
+  // Every call is an audit event (one per registry whose credentials were handed out, with the
+  // images it answered and the fingerprint of the secret version); when the audit log cannot
+  // record it, the call fails with UNAVAILABLE and hands nothing out.
   absl::StatusOr<v1::ResolveCredentialsResponse> ResolveCredentials(
-      const auth::Principal& caller, const v1::ResolveCredentialsRequest& request);
+      const Call& call, const v1::ResolveCredentialsRequest& request);
 
  private:
+  absl::StatusOr<v1::ResolveCredentialsResponse> Resolve(
+      const auth::Principal& caller, const v1::ResolveCredentialsRequest& request);
+  // The audit events of a successful resolve: one per registry used (or one without registry).
+  std::vector<v1::RegistryEvent> EventsFor(const Call& call,
+                                           const v1::ResolveCredentialsRequest& request,
+                                           const v1::ResolveCredentialsResponse& response) const;
+
   seal::Barrier& barrier_;
+  AuditLog& audit_;
 };
 
 }  // namespace registry::service

@@ -57,6 +57,14 @@ absl::Status StaleEtag(const std::string& name) {
       absl::StrCat("etag mismatch: ", name, " was changed concurrently; read it again and retry"));
 }
 
+// Identifies the stored secret version in `event` without revealing it.
+void AddSecretFingerprint(const AuditLog& audit, const v1::Registry& record,
+                          v1::RegistryEvent& event) {
+  for (const std::string* secret : {&record.password(), &record.oauth2_token(), &record.json_token()}) {
+    if (!secret->empty()) event.add_secret_fingerprints(audit.Fingerprint(*secret));
+  }
+}
+
 uint64_t SodiumRandom() {
   uint64_t value;
   randombytes_buf(&value, sizeof(value));
@@ -65,8 +73,9 @@ uint64_t SodiumRandom() {
 
 }  // namespace
 
-RegistryManager::RegistryManager(seal::Barrier& barrier, RegistryManagerOptions options)
-    : barrier_(barrier), options_(std::move(options)) {
+RegistryManager::RegistryManager(seal::Barrier& barrier, AuditLog& audit,
+                                 RegistryManagerOptions options)
+    : barrier_(barrier), audit_(audit), options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return absl::Now(); };
   if (!options_.random) options_.random = SodiumRandom;
 }
@@ -104,8 +113,42 @@ absl::StatusOr<std::string> RegistryManager::PickRegistryId(const std::string& o
   return absl::InternalError("could not pick an unused registry id");
 }
 
+absl::Status RegistryManager::CommitWithEvent(storage::WriteBatch& batch,
+                                              v1::RegistryEvent& event, bool& recorded) {
+  event.set_outcome("OK");
+  if (absl::Status staged = audit_.Stage({event}, batch); !staged.ok()) {
+    recorded = true;  // Nothing is committed; the sink is the failure, do not retry it.
+    return staged;
+  }
+  absl::Status written = barrier_.Write(batch);
+  recorded = written.ok();  // On failure, FinishAudit records the real outcome.
+  return written;
+}
+
+absl::Status RegistryManager::FinishAudit(const absl::Status& status, v1::RegistryEvent& event,
+                                          bool recorded) {
+  if (recorded) return status;
+  event.set_outcome(absl::StatusCodeToString(status.code()));
+  event.clear_secret_fingerprints();
+  if (absl::Status audited = audit_.Record({event}); !audited.ok()) return audited;
+  return status;
+}
+
 absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
-    const auth::Principal& caller, const v1::CreateRegistryRequest& request) {
+    const Call& call, const v1::CreateRegistryRequest& request) {
+  v1::RegistryEvent event = audit_.NewEvent(call, "RegistryService/CreateRegistry");
+  event.set_owner(request.parent());
+  bool recorded = false;
+  absl::StatusOr<v1::Registry> result = DoCreate(call.caller, request, event, recorded);
+  absl::Status audited = FinishAudit(result.status(), event, recorded);
+  if (!audited.ok() && result.ok()) return audited;
+  if (!result.ok() && audited.code() != result.status().code()) return audited;
+  return result;
+}
+
+absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& caller,
+                                                       const v1::CreateRegistryRequest& request,
+                                                       v1::RegistryEvent& event, bool& recorded) {
   absl::StatusOr<core::OwnerName> owner = core::ParseOwnerName(request.parent(), "parent");
   if (!owner.ok()) return owner.status();
   if (!request.registry_id().empty() && !core::IsValidRegistryId(request.registry_id())) {
@@ -151,10 +194,12 @@ absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
   record.set_name(core::RegistryName{*owner, registry_id, false}.ToString());
   *record.mutable_create_time() = ToProtoTimestamp(now);
   StampRecord(record, now, /*secret_changed=*/true);
+  event.set_registry(record.name());
+  AddSecretFingerprint(audit_, record, event);
 
   storage::WriteBatch batch;
   batch.Put(core::RegistryKey(*owner, registry_id), record.SerializeAsString());
-  absl::Status written = barrier_.Write(batch);
+  absl::Status written = CommitWithEvent(batch, event, recorded);
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
   if (!written.ok()) {
     core::ClearSecrets(record);
@@ -163,8 +208,9 @@ absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
   return WithoutSecrets(std::move(record));
 }
 
-absl::StatusOr<v1::Registry> RegistryManager::GetRegistry(const auth::Principal& caller,
+absl::StatusOr<v1::Registry> RegistryManager::GetRegistry(const Call& call,
                                                           const v1::GetRegistryRequest& request) {
+  const auth::Principal& caller = call.caller;
   absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.name(), "name");
   if (!name.ok()) return name.status();
   if (name->global) return core::GlobalDockerHub();
@@ -176,7 +222,8 @@ absl::StatusOr<v1::Registry> RegistryManager::GetRegistry(const auth::Principal&
 }
 
 absl::StatusOr<v1::ListRegistriesResponse> RegistryManager::ListRegistries(
-    const auth::Principal& caller, const v1::ListRegistriesRequest& request) {
+    const Call& call, const v1::ListRegistriesRequest& request) {
+  const auth::Principal& caller = call.caller;
   absl::StatusOr<core::OwnerName> owner = core::ParseOwnerName(request.parent(), "parent");
   if (!owner.ok()) return owner.status();
   if (request.page_size() < 0) {
@@ -230,7 +277,20 @@ absl::StatusOr<v1::ListRegistriesResponse> RegistryManager::ListRegistries(
 }
 
 absl::StatusOr<v1::Registry> RegistryManager::UpdateRegistry(
-    const auth::Principal& caller, const v1::UpdateRegistryRequest& request) {
+    const Call& call, const v1::UpdateRegistryRequest& request) {
+  v1::RegistryEvent event = audit_.NewEvent(call, "RegistryService/UpdateRegistry");
+  event.set_registry(request.registry().name());
+  bool recorded = false;
+  absl::StatusOr<v1::Registry> result = DoUpdate(call.caller, request, event, recorded);
+  absl::Status audited = FinishAudit(result.status(), event, recorded);
+  if (!audited.ok() && result.ok()) return audited;
+  if (!result.ok() && audited.code() != result.status().code()) return audited;
+  return result;
+}
+
+absl::StatusOr<v1::Registry> RegistryManager::DoUpdate(const auth::Principal& caller,
+                                                       const v1::UpdateRegistryRequest& request,
+                                                       v1::RegistryEvent& event, bool& recorded) {
   absl::StatusOr<core::RegistryName> name =
       core::ParseRegistryName(request.registry().name(), "registry.name");
   if (!name.ok()) return name.status();
@@ -239,6 +299,7 @@ absl::StatusOr<v1::Registry> RegistryManager::UpdateRegistry(
         {{"update_mask", "is required: name the fields to change, or `*`"}});
   }
   if (name->global) return GlobalIsImmutable(caller);
+  event.set_owner(name->owner.ToString());
   if (absl::Status allowed = AuthorizeWrite(caller, name->owner); !allowed.ok()) return allowed;
 
   const std::string key = core::RegistryKey(name->owner, name->registry_id);
@@ -263,9 +324,10 @@ absl::StatusOr<v1::Registry> RegistryManager::UpdateRegistry(
   }
 
   StampRecord(record, options_.clock(), update->secret_changed);
+  if (update->secret_changed) AddSecretFingerprint(audit_, record, event);
   storage::WriteBatch batch;
   batch.Put(key, record.SerializeAsString());
-  absl::Status written = barrier_.Write(batch);
+  absl::Status written = CommitWithEvent(batch, event, recorded);
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
   if (!written.ok()) {
     core::ClearSecrets(record);
@@ -274,11 +336,23 @@ absl::StatusOr<v1::Registry> RegistryManager::UpdateRegistry(
   return WithoutSecrets(std::move(record));
 }
 
-absl::Status RegistryManager::DeleteRegistry(const auth::Principal& caller,
+absl::Status RegistryManager::DeleteRegistry(const Call& call,
                                              const v1::DeleteRegistryRequest& request) {
+  v1::RegistryEvent event = audit_.NewEvent(call, "RegistryService/DeleteRegistry");
+  event.set_registry(request.name());
+  bool recorded = false;
+  absl::Status result = DoDelete(call.caller, request, event, recorded);
+  absl::Status audited = FinishAudit(result, event, recorded);
+  return audited.code() != result.code() ? audited : result;
+}
+
+absl::Status RegistryManager::DoDelete(const auth::Principal& caller,
+                                       const v1::DeleteRegistryRequest& request,
+                                       v1::RegistryEvent& event, bool& recorded) {
   absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.name(), "name");
   if (!name.ok()) return name.status();
   if (name->global) return GlobalIsImmutable(caller);
+  event.set_owner(name->owner.ToString());
   if (absl::Status allowed = AuthorizeWrite(caller, name->owner); !allowed.ok()) return allowed;
 
   const std::string key = core::RegistryKey(name->owner, name->registry_id);
@@ -291,14 +365,25 @@ absl::Status RegistryManager::DeleteRegistry(const auth::Principal& caller,
   }
   storage::WriteBatch batch;
   batch.Delete(key);
-  return barrier_.Write(batch);
+  return CommitWithEvent(batch, event, recorded);
 }
 
 absl::StatusOr<v1::ListPresetsResponse> RegistryManager::ListPresets(
-    const auth::Principal& caller, const v1::ListPresetsRequest& request) {
+    const Call& call, const v1::ListPresetsRequest& request) {
   v1::ListPresetsResponse response;
   for (const v1::Preset& preset : core::Presets()) *response.add_presets() = preset;
   return response;
+}
+
+absl::StatusOr<v1::ListRegistryEventsResponse> RegistryManager::ListRegistryEvents(
+    const Call& call, const v1::ListRegistryEventsRequest& request) {
+  absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.parent(), "parent");
+  if (!name.ok()) return name.status();
+  if (name->global) return v1::ListRegistryEventsResponse();
+  if (absl::Status allowed = AuthorizeRead(call.caller, name->owner); !allowed.ok()) {
+    return allowed;
+  }
+  return audit_.List(*name, request.page_size(), request.page_token());
 }
 
 }  // namespace registry::service

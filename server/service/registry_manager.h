@@ -13,6 +13,8 @@
 #include "cloudmanager/registry/v1/registry_service.pb.h"
 #include "server/auth/principal.h"
 #include "server/seal/barrier.h"
+#include "server/service/audit_log.h"
+#include "server/service/call.h"
 
 namespace registry::service {
 
@@ -30,42 +32,62 @@ struct RegistryManagerOptions {
 // Thread safety: all methods may be called concurrently. Mutations of one owner are serialized
 // (read-check-write under a per-owner lock), so limits, ALREADY_EXISTS and etags hold under races.
 // Every response has its secrets removed; errors never contain secret values.
+// Every mutating call, failed or not, is an audit event; a successful change commits in the same
+// batch as its event. When the audit log cannot record, the call fails with UNAVAILABLE and
+// nothing changes.
 class RegistryManager final {
  public:
-  // `barrier` must outlive the manager.
-  RegistryManager(seal::Barrier& barrier, RegistryManagerOptions options);
+  // `barrier` and `audit` must outlive the manager.
+  RegistryManager(seal::Barrier& barrier, AuditLog& audit, RegistryManagerOptions options);
   RegistryManager(const RegistryManager&) = delete;
   RegistryManager& operator=(const RegistryManager&) = delete;
 
   // INVALID_ARGUMENT (BadRequest on parent, registry_id, registry.*), PERMISSION_DENIED,
   // ALREADY_EXISTS, RESOURCE_EXHAUSTED past the per-owner limit.
-  absl::StatusOr<v1::Registry> CreateRegistry(const auth::Principal& caller,
-                                              const v1::CreateRegistryRequest& request);
+  absl::StatusOr<v1::Registry> CreateRegistry(const Call& call, const v1::CreateRegistryRequest& request);
   // INVALID_ARGUMENT on name, PERMISSION_DENIED, NOT_FOUND, DATA_LOSS if the record won't open.
-  absl::StatusOr<v1::Registry> GetRegistry(const auth::Principal& caller,
-                                           const v1::GetRegistryRequest& request);
+  absl::StatusOr<v1::Registry> GetRegistry(const Call& call, const v1::GetRegistryRequest& request);
   // The global default first on the first page, then the owner's registries by id.
   absl::StatusOr<v1::ListRegistriesResponse> ListRegistries(
-      const auth::Principal& caller, const v1::ListRegistriesRequest& request);
+      const Call& call, const v1::ListRegistriesRequest& request);
   // INVALID_ARGUMENT (update_mask, registry.*), PERMISSION_DENIED, NOT_FOUND, ABORTED on a stale
   // etag, FAILED_PRECONDITION for the global registry.
-  absl::StatusOr<v1::Registry> UpdateRegistry(const auth::Principal& caller,
+  absl::StatusOr<v1::Registry> UpdateRegistry(const Call& call,
                                               const v1::UpdateRegistryRequest& request);
   // Like UpdateRegistry for its codes.
-  absl::Status DeleteRegistry(const auth::Principal& caller,
-                              const v1::DeleteRegistryRequest& request);
+  absl::Status DeleteRegistry(const Call& call, const v1::DeleteRegistryRequest& request);
   // Any authenticated caller.
-  absl::StatusOr<v1::ListPresetsResponse> ListPresets(const auth::Principal& caller,
+  absl::StatusOr<v1::ListPresetsResponse> ListPresets(const Call& call,
                                                       const v1::ListPresetsRequest& request);
+  // The registry's audit trail, newest first. INVALID_ARGUMENT on parent/page fields,
+  // PERMISSION_DENIED as for GetRegistry. The global registry has no trail (empty page).
+  absl::StatusOr<v1::ListRegistryEventsResponse> ListRegistryEvents(
+      const Call& call, const v1::ListRegistryEventsRequest& request);
 
  private:
   static constexpr int kOwnerLockStripes = 64;
+
+  // The use cases proper; they fill `event` and set `recorded` once it went out with a batch.
+  absl::StatusOr<v1::Registry> DoCreate(const auth::Principal& caller,
+                                        const v1::CreateRegistryRequest& request,
+                                        v1::RegistryEvent& event, bool& recorded);
+  absl::StatusOr<v1::Registry> DoUpdate(const auth::Principal& caller,
+                                        const v1::UpdateRegistryRequest& request,
+                                        v1::RegistryEvent& event, bool& recorded);
+  absl::Status DoDelete(const auth::Principal& caller, const v1::DeleteRegistryRequest& request,
+                        v1::RegistryEvent& event, bool& recorded);
+  // Stages `event` (outcome OK) with `batch` and commits both.
+  absl::Status CommitWithEvent(storage::WriteBatch& batch, v1::RegistryEvent& event,
+                               bool& recorded);
+  // Records `event` with the outcome of `status` unless it was already recorded.
+  absl::Status FinishAudit(const absl::Status& status, v1::RegistryEvent& event, bool recorded);
 
   absl::Mutex& OwnerLock(const std::string& owner);
   absl::StatusOr<v1::Registry> LoadRecord(const std::string& key, const std::string& name);
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
 
   seal::Barrier& barrier_;
+  AuditLog& audit_;
   RegistryManagerOptions options_;
   absl::Mutex owner_locks_[kOwnerLockStripes];
 };

@@ -1,20 +1,45 @@
 #include "server/transport/call_context.h"
 
+#include <sodium.h>
+
+#include <algorithm>
 #include <chrono>
+#include <string>
 
 #include "server/transport/bearer_token.h"
 
 namespace registry::transport {
 
-absl::StatusOr<auth::Principal> BeginCall(grpc::ServerContext& context,
-                                          const auth::TokenVerifier& verifier) {
+namespace {
+
+std::string RequestId(const grpc::ServerContext& context) {
+  auto it = context.client_metadata().find("x-request-id");
+  if (it != context.client_metadata().end() && !it->second.empty() && it->second.size() <= 128) {
+    std::string id(it->second.data(), it->second.size());
+    if (std::all_of(id.begin(), id.end(), [](char c) { return c > 0x20 && c < 0x7f; })) {
+      return id;
+    }
+  }
+  unsigned char bytes[12];
+  randombytes_buf(bytes, sizeof(bytes));
+  char hex[sizeof(bytes) * 2 + 1];
+  sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
+  return hex;
+}
+
+}  // namespace
+
+absl::StatusOr<service::Call> BeginCall(grpc::ServerContext& context,
+                                        const auth::TokenVerifier& verifier) {
   if (context.IsCancelled()) return absl::CancelledError("call cancelled by the client");
   if (context.deadline() <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("deadline expired before the call started");
   }
   absl::StatusOr<std::string_view> token = ExtractBearerToken(context.client_metadata());
   if (!token.ok()) return token.status();
-  return verifier.Verify(*token);
+  absl::StatusOr<auth::Principal> caller = verifier.Verify(*token);
+  if (!caller.ok()) return caller.status();
+  return service::Call{*std::move(caller), RequestId(context)};
 }
 
 }  // namespace registry::transport

@@ -6,12 +6,14 @@
 #include "absl/status/statusor.h"
 #include "server/auth/principal.h"
 #include "server/auth/token_verifier.h"
+#include "server/service/call.h"
 
 namespace registry::transport {
 
-// Returns the caller's Principal. DEADLINE_EXCEEDED/CANCELLED when the call is already over
+// Returns the caller and request id (`x-request-id` metadata when it is 1-128 printable ASCII
+// characters, else a generated one). DEADLINE_EXCEEDED/CANCELLED when the call is already over
 // (expired work is not started); UNAUTHENTICATED when the bearer token is missing or invalid.
-absl::StatusOr<auth::Principal> BeginCall(grpc::ServerContext& context,
-                                          const auth::TokenVerifier& verifier);
+absl::StatusOr<service::Call> BeginCall(grpc::ServerContext& context,
+                                        const auth::TokenVerifier& verifier);
 
 }  // namespace registry::transport

@@ -33,6 +33,9 @@ class RegistryGrpcService final : public v1::RegistryService::Service {
                               google::protobuf::Empty* response) override;
   grpc::Status ListPresets(grpc::ServerContext* context, const v1::ListPresetsRequest* request,
                            v1::ListPresetsResponse* response) override;
+  grpc::Status ListRegistryEvents(grpc::ServerContext* context,
+                                  const v1::ListRegistryEventsRequest* request,
+                                  v1::ListRegistryEventsResponse* response) override;
 
  private:
   service::RegistryManager& manager_;

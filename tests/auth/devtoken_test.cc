@@ -8,10 +8,12 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "client/devtoken/asymmetric_key.h"
 #include "client/devtoken/dev_key.h"
 #include "client/devtoken/mint.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "server/auth/jwks.h"
 #include "server/auth/jwt_verifier.h"
 
@@ -131,6 +133,79 @@ TEST(MintTest, PayloadJsonOmitsEmptyOptionalClaims) {
 TEST(MintTest, Base64UrlHasNoPadding) {
   EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");
   EXPECT_EQ(Base64UrlEncode(""), "");
+}
+
+TEST(MintTest, JwksOfCombinesKeysInOrder) {
+  const DevKey a = DevKeyFromSeed({1});
+  const DevKey b = DevKeyFromSeed({2});
+  const nlohmann::json jwks =
+      nlohmann::json::parse(JwksOf({JwkForDevKey(a, "a"), JwkForDevKey(b, "b")}));
+  ASSERT_EQ(jwks["keys"].size(), 2u);
+  EXPECT_EQ(jwks["keys"][0]["kid"], "a");
+  EXPECT_EQ(jwks["keys"][1]["kid"], "b");
+  EXPECT_EQ(JwksForDevKey(a, "a"), JwksOf({JwkForDevKey(a, "a")}));
+  // Not JSON: kept as a string, which the server refuses.
+  EXPECT_FALSE(auth::ParseJwks(JwksOf({"{oops"})).ok());
+}
+
+TEST(AsymmetricDevKeyTest, RsaJwkShape) {
+  const AsymmetricDevKey key = AsymmetricDevKey::GenerateRsa();
+  EXPECT_EQ(key.alg(), "RS256");
+  const nlohmann::json jwk = nlohmann::json::parse(key.PublicJwkJson("r1"));
+  EXPECT_EQ(jwk["kty"], "RSA");
+  EXPECT_EQ(jwk["kid"], "r1");
+  EXPECT_EQ(jwk["alg"], "RS256");
+  EXPECT_EQ(jwk["use"], "sig");
+  EXPECT_EQ(jwk["e"], "AQAB");                          // 65537
+  EXPECT_EQ(jwk["n"].get<std::string>().size(), 342u);  // 256 bytes, unpadded.
+  EXPECT_FALSE(jwk.contains("d"));
+  EXPECT_EQ(key.Sign("input").size(), 256u);
+}
+
+TEST(AsymmetricDevKeyTest, EcJwkShapeAndRawSignature) {
+  const AsymmetricDevKey key = AsymmetricDevKey::GenerateEcP256();
+  EXPECT_EQ(key.alg(), "ES256");
+  const nlohmann::json jwk = nlohmann::json::parse(key.PublicJwkJson("e1"));
+  EXPECT_EQ(jwk["kty"], "EC");
+  EXPECT_EQ(jwk["crv"], "P-256");
+  EXPECT_EQ(jwk["alg"], "ES256");
+  EXPECT_EQ(jwk["x"].get<std::string>().size(), 43u);  // 32 bytes, unpadded.
+  EXPECT_EQ(jwk["y"].get<std::string>().size(), 43u);
+  EXPECT_FALSE(jwk.contains("d"));
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(key.Sign("input " + std::to_string(i)).size(), 64u);
+  EXPECT_EQ(HeaderJson("e1", key.alg()), R"({"alg":"ES256","kid":"e1","typ":"JWT"})");
+}
+
+TEST(AsymmetricDevKeyTest, PemRoundTrips) {
+  for (const AsymmetricDevKey& key :
+       {AsymmetricDevKey::GenerateRsa(), AsymmetricDevKey::GenerateEcP256()}) {
+    const std::string pem = key.PrivateKeyPem();
+    EXPECT_THAT(pem, HasSubstr("-----BEGIN PRIVATE KEY-----"));
+    absl::StatusOr<AsymmetricDevKey> parsed = AsymmetricDevKey::FromPrivateKeyPem(pem);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(parsed->alg(), key.alg());
+    EXPECT_EQ(parsed->PublicJwkJson("k"), key.PublicJwkJson("k"));
+  }
+  absl::StatusOr<AsymmetricDevKey> bad = AsymmetricDevKey::FromPrivateKeyPem("not a pem");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), ::testing::Not(HasSubstr("not a pem")));
+}
+
+TEST(AsymmetricDevKeyTest, MintedTokensVerifyAgainstPublishedJwks) {
+  const AsymmetricDevKey rsa = AsymmetricDevKey::GenerateRsa();
+  const AsymmetricDevKey ec = AsymmetricDevKey::GenerateEcP256();
+  absl::StatusOr<auth::Jwks> jwks =
+      auth::ParseJwks(JwksOf({rsa.PublicJwkJson("rsa"), ec.PublicJwkJson("ec")}));
+  ASSERT_TRUE(jwks.ok()) << jwks.status();
+  const absl::Time now = absl::FromUnixSeconds(1'800'000'000);
+  auth::JwtVerifier verifier(
+      *std::move(jwks),
+      {.issuer = "https://dev.local", .audience = "registry", .clock = [now] { return now; }});
+  TokenClaims claims{
+      .issuer = "https://dev.local", .audience = "registry", .subject = "bob", .issued_at = now};
+  EXPECT_TRUE(verifier.Verify(MintRs256Token(rsa, "rsa", claims)).ok());
+  EXPECT_TRUE(verifier.Verify(MintEs256Token(ec, "ec", claims)).ok());
+  EXPECT_TRUE(verifier.Verify(MintToken(ec, "ec", claims)).ok());
 }
 
 }  // namespace

@@ -340,11 +340,65 @@ TEST_F(JwtVerifierTest, AlgNoneWithEmptySignatureIsRejected) {
 }
 
 TEST_F(JwtVerifierTest, OtherAlgsAreRejected) {
-  for (const Json& alg : {Json("HS256"), Json("none"), Json("eddsa"), Json("RS256"), Json(1)}) {
+  for (const Json& alg : {Json("HS256"), Json("none"), Json("eddsa"), Json("RS384"), Json("PS256"),
+                          Json("ES384"), Json("ES256K"), Json("rs256"), Json(1)}) {
     SCOPED_TRACE(alg.dump());
     ExpectRejected(Sign({{"alg", alg}, {"kid", kKid}}, ClaimsJson()), "token unsupported alg");
   }
   ExpectRejected(Sign({{"kid", kKid}}, ClaimsJson()), "token unsupported alg");
+}
+
+TEST_F(JwtVerifierTest, SupportedAlgWithEd25519KeyIsRejected) {
+  for (const char* alg : {"RS256", "ES256"}) {
+    SCOPED_TRACE(alg);
+    ExpectRejected(Sign({{"alg", alg}, {"kid", kKid}}, ClaimsJson()),
+                   "token alg does not match the key");
+    ExpectRejected(Sign({{"alg", alg}}, ClaimsJson()), "token alg does not match the key");
+  }
+}
+
+TEST_F(JwtVerifierTest, PrincipalExpiresAtExp) {
+  absl::StatusOr<Principal> p = verifier_.Verify(MintToken(key_, kKid, Claims()));
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->expires_at, Claims().issued_at + Claims().ttl);
+}
+
+TEST_F(JwtVerifierTest, ConfiguredSkewAppliesToExpNbfAndIat) {
+  JwtVerifierOptions options;
+  options.issuer = kIssuer;
+  options.audience = kAudience;
+  options.clock = [] { return kNow; };
+  options.clock_skew = absl::Minutes(5);
+  JwtVerifier wide(Jwks{{JwkKey{kKid, key_.public_key}}}, options);
+  options.clock_skew = absl::ZeroDuration();
+  JwtVerifier none(Jwks{{JwkKey{kKid, key_.public_key}}}, options);
+
+  Json nbf = ClaimsJson();
+  nbf["nbf"] = absl::ToUnixSeconds(kNow + absl::Minutes(4));
+  EXPECT_TRUE(wide.Verify(SignPayload(nbf)).ok());
+  EXPECT_FALSE(verifier_.Verify(SignPayload(nbf)).ok());  // Default 60 s.
+  nbf["nbf"] = absl::ToUnixSeconds(kNow + absl::Minutes(6));
+  EXPECT_FALSE(wide.Verify(SignPayload(nbf)).ok());
+  nbf["nbf"] = absl::ToUnixSeconds(kNow + absl::Seconds(1));
+  EXPECT_FALSE(none.Verify(SignPayload(nbf)).ok());
+  nbf["nbf"] = absl::ToUnixSeconds(kNow);
+  EXPECT_TRUE(none.Verify(SignPayload(nbf)).ok());
+
+  Json iat = ClaimsJson();
+  iat["iat"] = absl::ToUnixSeconds(kNow + absl::Minutes(4));
+  EXPECT_TRUE(wide.Verify(SignPayload(iat)).ok());
+  EXPECT_FALSE(verifier_.Verify(SignPayload(iat)).ok());
+  iat["iat"] = absl::ToUnixSeconds(kNow + absl::Minutes(6));
+  EXPECT_FALSE(wide.Verify(SignPayload(iat)).ok());
+  iat["iat"] = absl::ToUnixSeconds(kNow + absl::Seconds(1));
+  EXPECT_FALSE(none.Verify(SignPayload(iat)).ok());
+
+  Json exp = ClaimsJson();
+  exp["exp"] = absl::ToUnixSeconds(kNow - absl::Minutes(4));
+  EXPECT_TRUE(wide.Verify(SignPayload(exp)).ok());
+  EXPECT_FALSE(verifier_.Verify(SignPayload(exp)).ok());
+  exp["exp"] = absl::ToUnixSeconds(kNow);
+  EXPECT_FALSE(none.Verify(SignPayload(exp)).ok());
 }
 
 TEST_F(JwtVerifierTest, CritHeaderIsRejected) {

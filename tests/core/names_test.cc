@@ -84,7 +84,10 @@ TEST(NamesTest, ParseOwnerNameInvalid) {
       "users/a/../b",
       "/users/alice",
       "Users/alice",
-      "groups/devs",
+      "groups/",
+      "groups/..",
+      "Groups/devs",
+      "groups/devs/x",
       "alice",
       "users/" + std::string(129, 'x'),
       "users/al ice",
@@ -105,6 +108,23 @@ TEST(NamesTest, ParseRegistryNameValid) {
   EXPECT_EQ(name->owner, (OwnerName{OwnerName::Kind::kUser, "alice"}));
   EXPECT_EQ(name->registry_id, "ghcr");
   EXPECT_EQ(name->ToString(), "users/alice/registries/ghcr");
+}
+
+TEST(NamesTest, GroupOwnersParseAndFormat) {
+  absl::StatusOr<OwnerName> owner = ParseOwnerName("groups/platform-team", "parent");
+  ASSERT_TRUE(owner.ok()) << owner.status();
+  EXPECT_EQ(owner->kind, OwnerName::Kind::kGroup);
+  EXPECT_EQ(owner->id, "platform-team");
+  EXPECT_EQ(owner->ToString(), "groups/platform-team");
+  EXPECT_EQ(RegistryKeyPrefix(*owner), "r/groups/platform-team/");
+
+  absl::StatusOr<RegistryName> name = ParseRegistryName("groups/devs/registries/ghcr", "name");
+  ASSERT_TRUE(name.ok()) << name.status();
+  EXPECT_EQ(name->owner, (OwnerName{OwnerName::Kind::kGroup, "devs"}));
+  EXPECT_EQ(name->ToString(), "groups/devs/registries/ghcr");
+  // A user and a group of the same id are different owners with disjoint key spaces.
+  EXPECT_NE(RegistryKeyPrefix(OwnerName{OwnerName::Kind::kUser, "devs"}),
+            RegistryKeyPrefix(name->owner));
 }
 
 TEST(NamesTest, ParseRegistryNameGlobal) {
@@ -133,7 +153,8 @@ TEST(NamesTest, ParseRegistryNameInvalid) {
       "registries/docker-hub/",
       "registries/other",
       "registries/Docker-Hub",
-      "groups/devs/registries/ghcr",
+      "groups/registries/ghcr",
+      "groups/../registries/ghcr",
   };
   for (const std::string& n : cases) {
     absl::StatusOr<RegistryName> name = ParseRegistryName(n, "registry.name");

@@ -51,6 +51,29 @@ TEST(EnvelopeTest, RoundTrip) {
   EXPECT_EQ(*opened, kSecret);
 }
 
+TEST(EnvelopeTest, OpenValueSecureRoundTripAndFailures) {
+  SecureBytes key = SecureBytes::Random(kEnvelopeKeySize);
+  const std::string sealed = SealValue(key, 3, kKey, kSecret);
+  absl::StatusOr<SecureBytes> opened = OpenValueSecure(key, kKey, sealed);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EXPECT_EQ(opened->view(), kSecret);
+
+  absl::StatusOr<SecureBytes> empty = OpenValueSecure(key, kKey, SealValue(key, 3, kKey, ""));
+  ASSERT_TRUE(empty.ok()) << empty.status();
+  EXPECT_TRUE(empty->empty());
+
+  std::string tampered = sealed;
+  tampered.back() ^= 1;
+  absl::StatusOr<SecureBytes> bad = OpenValueSecure(key, kKey, tampered);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(bad.status().message(), Not(HasSubstr(std::string(kSecret))));
+  EXPECT_EQ(OpenValueSecure(SecureBytes::Random(kEnvelopeKeySize), kKey, sealed).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(OpenValueSecure(key, "r/other", sealed).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(OpenValueSecure(key, kKey, sealed.substr(0, 10)).status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
 TEST(EnvelopeTest, TermIsBigEndian) {
   SecureBytes key = SecureBytes::Random(kEnvelopeKeySize);
   const std::string sealed = SealValue(key, 0x01020304, kKey, "x");

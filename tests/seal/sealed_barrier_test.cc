@@ -2,16 +2,25 @@
 // keys and concurrency. The raw store outlives each barrier so reopen and raw reads work.
 #include "server/seal/sealed_barrier.h"
 
+#include <sodium.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/seal/envelope.h"
 #include "storage/memory/memory_kv_store.h"
+#include "tests/seal/barrier_test_util.h"
 
 namespace registry::seal {
 namespace {
@@ -25,30 +34,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// A KvStore handle over a shared MemoryKvStore, so the test keeps the data across barriers.
-class SharedStore final : public KvStore {
- public:
-  explicit SharedStore(std::shared_ptr<MemoryKvStore> inner) : inner_(std::move(inner)) {}
-
-  // KvStore:
-  absl::StatusOr<std::string> Get(std::string_view key) override { return inner_->Get(key); }
-  absl::Status Write(const WriteBatch& batch) override { return inner_->Write(batch); }
-  absl::StatusOr<std::vector<KeyValue>> Scan(std::string_view prefix, std::string_view start_after,
-                                             size_t limit) override {
-    return inner_->Scan(prefix, start_after, limit);
-  }
-
- private:
-  std::shared_ptr<MemoryKvStore> inner_;
-};
-
-MasterKeys Keys(const std::vector<std::string>& lines) {
-  std::string file;
-  for (const std::string& line : lines) file += line + "\n";
-  absl::StatusOr<MasterKeys> keys = ParseMasterKeys(file);
-  if (!keys.ok()) std::abort();
-  return std::move(*keys);
-}
+using test_util::Keys;
+using test_util::SharedStore;
 
 class SealedBarrierTest : public ::testing::Test {
  protected:
@@ -315,6 +302,172 @@ TEST_F(SealedBarrierTest, ConcurrentGetWriteRotate) {
   all = barrier->Scan("r/", "", 0);
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(all->size(), static_cast<size_t>(kWriters * kWrites));
+}
+
+// Writes `contents` to a master key file in a fresh temp dir and returns its path.
+std::string WriteKeyFile(const std::string& dir, const std::string& name,
+                         const std::vector<std::string>& lines) {
+  const std::string path = dir + "/" + name;
+  std::ofstream out(path, std::ios::trunc);
+  for (const std::string& line : lines) out << line << "\n";
+  return path;
+}
+
+std::string MakeTempDir() {
+  std::string pattern = ::testing::TempDir() + "/seal_test_XXXXXX";
+  const char* dir = ::mkdtemp(pattern.data());
+  EXPECT_NE(dir, nullptr);
+  return pattern;
+}
+
+TEST_F(SealedBarrierTest, MasterKeyChangeThroughKeyFiles) {
+  const std::string dir = MakeTempDir();
+  auto open_file = [&](const std::vector<std::string>& lines) -> absl::StatusOr<BarrierPtr> {
+    absl::StatusOr<MasterKeys> keys = LoadMasterKeyFile(WriteKeyFile(dir, "master.key", lines));
+    if (!keys.ok()) return keys.status();
+    return OpenSealedBarrier(std::make_unique<SharedStore>(raw_), std::move(*keys));
+  };
+  {
+    absl::StatusOr<BarrierPtr> barrier = open_file({key_a_});  // Start with key A.
+    ASSERT_TRUE(barrier.ok()) << barrier.status();
+    Put(**barrier, "r/old", "sealed-in-term-1");
+    ASSERT_TRUE((*barrier)->RotateDataKey().ok());
+    Put(**barrier, "r/new", "sealed-in-term-2");
+  }
+  {
+    absl::StatusOr<BarrierPtr> barrier = open_file({key_b_, key_a_});  // File "B\nA".
+    ASSERT_TRUE(barrier.ok()) << barrier.status();
+    EXPECT_EQ((*barrier)->Get("r/old").value_or(""), "sealed-in-term-1");
+    EXPECT_EQ((*barrier)->Get("r/new").value_or(""), "sealed-in-term-2");
+    EXPECT_EQ((*barrier)->CurrentTerm(), 2u);
+  }
+  {
+    absl::StatusOr<BarrierPtr> barrier = open_file({key_b_});  // File "B" alone.
+    ASSERT_TRUE(barrier.ok()) << barrier.status();
+    EXPECT_EQ((*barrier)->Get("r/old").value_or(""), "sealed-in-term-1");
+    EXPECT_EQ((*barrier)->Get("r/new").value_or(""), "sealed-in-term-2");
+  }
+  absl::StatusOr<BarrierPtr> refused = open_file({key_a_});  // File "A" alone.
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(refused.status().message(), HasSubstr("check value mismatch"));
+}
+
+TEST_F(SealedBarrierTest, RefusesToStartWhenATermInUseHasNoKey) {
+  {
+    BarrierPtr barrier = MustOpen({key_a_});
+    Put(*barrier, "r/a", "one");
+    ASSERT_TRUE(barrier->RotateDataKey().ok());
+    Put(*barrier, "r/b", "two");
+  }
+  WriteBatch plant;
+  plant.Put("r/zz", SealValue(SecureBytes::Random(32), 7, "r/zz", "from another keyring"));
+  plant.Put("r/garbage", "not a sealed value");  // Unframed: DATA_LOSS on read, not a refusal.
+  ASSERT_TRUE(raw_->Write(plant).ok());
+  const std::string keyring_before = raw_->Get(kKeyringKey).value();
+
+  absl::StatusOr<BarrierPtr> refused = Open({key_a_});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message(),
+            "value r/zz is sealed with key term 7, which the keyring does not hold; refusing to "
+            "start");
+  // A refused master key change writes nothing: the keyring stays sealed under A.
+  refused = Open({key_b_, key_a_});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(raw_->Get(kKeyringKey).value(), keyring_before);
+
+  WriteBatch remove;
+  remove.Delete("r/zz");
+  ASSERT_TRUE(raw_->Write(remove).ok());
+  BarrierPtr barrier = MustOpen({key_a_});
+  ASSERT_NE(barrier, nullptr);
+  EXPECT_EQ(barrier->Get("r/a").value_or(""), "one");
+  EXPECT_EQ(barrier->Get("r/garbage").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SealedBarrierTest, RefusesATermAboveTheKeyringAfterKeyringRollback) {
+  std::string keyring_term1;
+  {
+    BarrierPtr barrier = MustOpen({key_a_});
+    keyring_term1 = raw_->Get(kKeyringKey).value();
+    ASSERT_TRUE(barrier->RotateDataKey().ok());
+    Put(*barrier, "r/new", "under term 2");
+  }
+  WriteBatch rollback;  // e.g. the keyring restored from an older backup than the data.
+  rollback.Put(std::string(kKeyringKey), keyring_term1);
+  ASSERT_TRUE(raw_->Write(rollback).ok());
+  absl::StatusOr<BarrierPtr> refused = Open({key_a_});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message(),
+            "value r/new is sealed with key term 2, which the keyring does not hold; refusing to "
+            "start");
+}
+
+// Not a benchmark gate: prints what the startup term check costs so regressions are visible.
+TEST_F(SealedBarrierTest, StartupTermCheckTimingWith100kValues) {
+  constexpr int kValues = 100'000;
+  {
+    BarrierPtr barrier = MustOpen({key_a_});
+    ASSERT_NE(barrier, nullptr);
+    const std::string value(200, 'v');
+    for (int i = 0; i < kValues; i += 1000) {
+      WriteBatch batch;
+      for (int j = i; j < i + 1000; ++j) {
+        char key[32];
+        std::snprintf(key, sizeof key, "r/users/u%03d/%08d", j % 997, j);
+        batch.Put(key, value);
+      }
+      ASSERT_TRUE(barrier->Write(batch).ok());
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  BarrierPtr barrier = MustOpen({key_a_});
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_NE(barrier, nullptr);
+  std::printf(
+      "[ timing   ] OpenSealedBarrier with %d values (MemoryKvStore, full term check): "
+      "%.1f ms\n",
+      kValues, std::chrono::duration<double, std::milli>(elapsed).count());
+  EXPECT_EQ(barrier->CountValuesByTerm().value_or(std::map<uint32_t, uint64_t>{}),
+            (std::map<uint32_t, uint64_t>{{1, kValues}}));
+}
+
+TEST_F(SealedBarrierTest, FingerprintIsKeyedStableAndHidesTheSecret) {
+  const std::string secret = "ghp_FingerprintMe0123456789";
+  const std::string secret_hex = absl::BytesToHexString(secret);
+  std::string first;
+  {
+    BarrierPtr barrier = MustOpen({key_a_});
+    ASSERT_NE(barrier, nullptr);
+    first = barrier->Fingerprint(secret);
+    EXPECT_EQ(first.size(), 32u);
+    EXPECT_EQ(first.find_first_not_of("0123456789abcdef"), std::string::npos) << first;
+    EXPECT_EQ(barrier->Fingerprint(secret), first);
+    EXPECT_NE(barrier->Fingerprint(secret + "x"), first);
+    EXPECT_NE(barrier->Fingerprint("other"), first);
+    EXPECT_EQ(barrier->Fingerprint("").size(), 32u);
+    EXPECT_THAT(first, Not(HasSubstr(secret)));
+    EXPECT_THAT(secret_hex, Not(HasSubstr(first)));
+    EXPECT_THAT(first, Not(HasSubstr(secret_hex.substr(0, 16))));
+    // Unkeyed BLAKE2b-128 of the secret would let anyone confirm a guess; this is keyed.
+    unsigned char plain_hash[16];
+    crypto_generichash(plain_hash, sizeof plain_hash,
+                       reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
+                       nullptr, 0);
+    EXPECT_NE(first, absl::BytesToHexString(std::string(reinterpret_cast<const char*>(plain_hash),
+                                                        sizeof plain_hash)));
+    ASSERT_TRUE(barrier->RotateDataKey().ok());
+    EXPECT_EQ(barrier->Fingerprint(secret), first);  // Data key rotation does not change it.
+  }
+  {
+    BarrierPtr barrier = MustOpen({key_a_});  // Reopen with the same master key.
+    ASSERT_NE(barrier, nullptr);
+    EXPECT_EQ(barrier->Fingerprint(secret), first);
+  }
+  // Another master key (another data dir) fingerprints differently.
+  absl::StatusOr<BarrierPtr> other = OpenSealedBarrier(
+      std::make_unique<SharedStore>(std::make_shared<MemoryKvStore>()), Keys({key_b_}));
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_NE((*other)->Fingerprint(secret), first);
 }
 
 }  // namespace

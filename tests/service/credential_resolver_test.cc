@@ -21,16 +21,17 @@ class CredentialResolverTest : public ::testing::Test {
     auto store = std::make_unique<storage::MemoryKvStore>();
     raw_store_ = store.get();
     barrier_ = *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
-    manager_ = std::make_unique<RegistryManager>(*barrier_, RegistryManagerOptions{});
-    resolver_ = std::make_unique<CredentialResolver>(*barrier_);
-    resolver_principal_.subject = "deployer";
-    resolver_principal_.scopes = {"credentials.resolve"};
+    audit_ = std::make_unique<AuditLog>(*barrier_, nullptr);
+    manager_ = std::make_unique<RegistryManager>(*barrier_, *audit_, RegistryManagerOptions{});
+    resolver_ = std::make_unique<CredentialResolver>(*barrier_, *audit_);
+    resolver_call_.caller.subject = "deployer";
+    resolver_call_.caller.scopes = {"credentials.resolve"};
   }
 
   void Define(const std::string& user, const std::string& id, const std::string& server) {
-    auth::Principal owner;
-    owner.subject = user;
-    owner.scopes = {"registry.write"};
+    Call owner;
+    owner.caller.subject = user;
+    owner.caller.scopes = {"registry.write"};
     v1::CreateRegistryRequest request;
     request.set_parent("users/" + user);
     request.set_registry_id(id);
@@ -48,14 +49,15 @@ class CredentialResolverTest : public ::testing::Test {
     request.set_owner(owner);
     request.add_images(image);
     request.set_action(v1::ACTION_PULL);
-    return resolver_->ResolveCredentials(resolver_principal_, request);
+    return resolver_->ResolveCredentials(resolver_call_, request);
   }
 
   storage::MemoryKvStore* raw_store_ = nullptr;
   seal::BarrierPtr barrier_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<RegistryManager> manager_;
   std::unique_ptr<CredentialResolver> resolver_;
-  auth::Principal resolver_principal_;
+  Call resolver_call_;
 };
 
 TEST_F(CredentialResolverTest, ARecordThatFailsToOpenIsDataLossAndOthersKeepServing) {
@@ -79,8 +81,8 @@ TEST_F(CredentialResolverTest, ARecordThatFailsToOpenIsDataLossAndOthersKeepServ
 }
 
 TEST_F(CredentialResolverTest, ValidationComesBeforeThePermissionCheck) {
-  auth::Principal nobody;
-  nobody.subject = "nobody";
+  Call nobody;
+  nobody.caller.subject = "nobody";
   v1::ResolveCredentialsRequest request;
   request.set_owner("users/../x");
   request.add_images("nginx");

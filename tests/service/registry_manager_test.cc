@@ -24,12 +24,14 @@ class RegistryManagerTest : public ::testing::Test {
     auto barrier =
         seal::OpenSealedBarrier(std::make_unique<storage::MemoryKvStore>(), *std::move(keys));
     barrier_ = *std::move(barrier);
+    audit_ = std::make_unique<AuditLog>(*barrier_, nullptr, [this] { return now_; });
     manager_ = std::make_unique<RegistryManager>(
-        *barrier_, RegistryManagerOptions{.max_registries_per_owner = 5,
+        *barrier_, *audit_, RegistryManagerOptions{.max_registries_per_owner = 5,
                                           .clock = [this] { return now_; },
                                           .random = [] { return uint64_t{42}; }});
-    alice_.subject = "alice";
-    alice_.scopes = {"registry.read", "registry.write"};
+    alice_.caller.subject = "alice";
+    alice_.caller.scopes = {"registry.read", "registry.write"};
+    alice_.request_id = "req-1";
   }
 
   v1::Registry StoredRecord(const std::string& id) {
@@ -42,8 +44,9 @@ class RegistryManagerTest : public ::testing::Test {
 
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
   seal::BarrierPtr barrier_;
+  std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<RegistryManager> manager_;
-  auth::Principal alice_;
+  Call alice_;
 };
 
 TEST_F(RegistryManagerTest, JsonTokenIsStoredByteExact) {

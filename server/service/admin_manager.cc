@@ -1,0 +1,102 @@
+#include "server/service/admin_manager.h"
+
+#include <sodium.h>
+
+#include <map>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/core/field_violation.h"
+
+namespace registry::service {
+namespace {
+
+constexpr int kDefaultBatch = 1000;
+constexpr int kMaxBatch = 10000;
+constexpr char kTokenPrefix[] = "rw1.";
+
+std::string EncodeResumeToken(const std::string& start_after) {
+  std::vector<char> encoded(sodium_base64_ENCODED_LEN(start_after.size(),
+                                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+  sodium_bin2base64(encoded.data(), encoded.size(),
+                    reinterpret_cast<const unsigned char*>(start_after.data()), start_after.size(),
+                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return absl::StrCat(kTokenPrefix, encoded.data());
+}
+
+absl::StatusOr<std::string> DecodeResumeToken(const std::string& token) {
+  const std::string prefix = kTokenPrefix;
+  auto invalid = [] {
+    return core::InvalidArgumentError(
+        {{"page_token", "is not a token this server issued; start again without it"}});
+  };
+  if (token.rfind(prefix, 0) != 0 || token.size() > 4096) return invalid();
+  const std::string body = token.substr(prefix.size());
+  std::string decoded(body.size(), '\0');
+  size_t length = 0;
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
+                        body.data(), body.size(), nullptr, &length, nullptr,
+                        sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+    return invalid();
+  }
+  decoded.resize(length);
+  return decoded;
+}
+
+absl::Status RequireAdmin(const Call& call) {
+  if (call.caller.HasScope(auth::kScopeAdmin)) return absl::OkStatus();
+  return absl::PermissionDeniedError("key management needs scope registry.admin");
+}
+
+}  // namespace
+
+absl::StatusOr<v1::RotateDataKeyResponse> AdminManager::RotateDataKey(
+    const Call& call, const v1::RotateDataKeyRequest& request) {
+  v1::RegistryEvent event = audit_.NewEvent(call, "AdminService/RotateDataKey");
+  absl::Status allowed = RequireAdmin(call);
+  absl::StatusOr<uint32_t> term = allowed.ok() ? barrier_.RotateDataKey() : allowed;
+  event.set_outcome(absl::StatusCodeToString(term.status().code()));
+  if (absl::Status audited = audit_.Record({event}); !audited.ok()) return audited;
+  if (!term.ok()) return term.status();
+  v1::RotateDataKeyResponse response;
+  response.set_term(*term);
+  return response;
+}
+
+absl::StatusOr<v1::RewrapSecretsResponse> AdminManager::RewrapSecrets(
+    const Call& call, const v1::RewrapSecretsRequest& request) {
+  v1::RegistryEvent event = audit_.NewEvent(call, "AdminService/RewrapSecrets");
+  absl::StatusOr<v1::RewrapSecretsResponse> result = [&]() -> absl::StatusOr<v1::RewrapSecretsResponse> {
+    if (absl::Status allowed = RequireAdmin(call); !allowed.ok()) return allowed;
+    if (request.batch_size() < 0 || request.batch_size() > kMaxBatch) {
+      return core::InvalidArgumentError(
+          {{"batch_size", absl::StrCat("must be between 0 and ", kMaxBatch)}});
+    }
+    std::string start_after;
+    if (!request.page_token().empty()) {
+      absl::StatusOr<std::string> decoded = DecodeResumeToken(request.page_token());
+      if (!decoded.ok()) return decoded.status();
+      start_after = *std::move(decoded);
+    }
+    const int batch = request.batch_size() == 0 ? kDefaultBatch : request.batch_size();
+    absl::StatusOr<seal::RewrapProgress> progress = barrier_.RewrapBatch(start_after, batch);
+    if (!progress.ok()) return progress.status();
+    v1::RewrapSecretsResponse response;
+    response.set_scanned(progress->scanned);
+    response.set_rewrapped(progress->rewrapped);
+    response.set_done(progress->done);
+    response.set_current_term(barrier_.CurrentTerm());
+    if (!progress->done) response.set_next_page_token(EncodeResumeToken(progress->next_start_after));
+    if (progress->done) {
+      absl::StatusOr<std::map<uint32_t, uint64_t>> counts = barrier_.CountValuesByTerm();
+      if (!counts.ok()) return counts.status();
+      for (const auto& [term, count] : *counts) (*response.mutable_values_by_term())[term] = count;
+    }
+    return response;
+  }();
+  event.set_outcome(absl::StatusCodeToString(result.status().code()));
+  if (absl::Status audited = audit_.Record({event}); !audited.ok()) return audited;
+  return result;
+}
+
+}  // namespace registry::service

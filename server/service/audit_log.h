@@ -1,0 +1,61 @@
+// AuditLog: records audit events in the sealed store (per registry, newest first, with a time
+// index for retention) and in an optional AuditSink, and lists a registry's trail.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cloudmanager/registry/v1/registry_event.pb.h"
+#include "cloudmanager/registry/v1/registry_service.pb.h"
+#include "server/core/names.h"
+#include "server/seal/barrier.h"
+#include "server/service/audit_sink.h"
+#include "server/service/call.h"
+
+namespace registry::service {
+
+namespace v1 = ::cloudmanager::registry::v1;
+
+// Thread-safe. Store entries (sealed through the barrier):
+//   a/e/{owner}/{registry_id}/{event_id} → RegistryEvent   (event_id sorts newest first)
+//   a/t/{nanos hex}/{event_id}           → the a/e/ key     (retention index)
+// Events without a registry, and refused calls (PERMISSION_DENIED, INVALID_ARGUMENT,
+// UNAUTHENTICATED), go to the sink only, so strangers cannot flood an owner's trail.
+class AuditLog final {
+ public:
+  // `barrier` must outlive the log; `sink` may be null; `clock` defaults to absl::Now.
+  AuditLog(seal::Barrier& barrier, AuditSinkPtr sink, std::function<absl::Time()> clock = nullptr);
+
+  // A new event for `call` of `method` (e.g. "RegistryService/CreateRegistry") at now.
+  v1::RegistryEvent NewEvent(const Call& call, std::string_view method) const;
+
+  // Writes `events` to the sink and appends their store entries to `batch`, so they commit
+  // atomically with the change they describe. UNAVAILABLE when the sink fails: the caller
+  // must then not commit `batch`.
+  absl::Status Stage(std::vector<v1::RegistryEvent> events, storage::WriteBatch& batch);
+
+  // Stage + commit, for calls that change nothing else (resolves, refused calls).
+  absl::Status Record(std::vector<v1::RegistryEvent> events);
+
+  // One page of `registry`'s events, newest first. INVALID_ARGUMENT on page_size/page_token.
+  absl::StatusOr<v1::ListRegistryEventsResponse> List(const core::RegistryName& registry,
+                                                      int page_size,
+                                                      const std::string& page_token);
+
+  // Removes events older than `cutoff`, at most `max_events` per call; returns how many.
+  absl::StatusOr<size_t> PurgeOlderThan(absl::Time cutoff, size_t max_events);
+
+  // Keyed fingerprint of a secret version (never the secret).
+  std::string Fingerprint(std::string_view secret) const { return barrier_.Fingerprint(secret); }
+
+ private:
+  seal::Barrier& barrier_;
+  AuditSinkPtr sink_;
+  std::function<absl::Time()> clock_;
+};
+
+}  // namespace registry::service

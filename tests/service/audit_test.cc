@@ -1,0 +1,202 @@
+// The audit trail: every mutation and resolve is an event, committed with the change; when the
+// audit log cannot record, nothing changes and nothing is handed out.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "server/seal/master_key.h"
+#include "server/seal/sealed_barrier.h"
+#include "server/service/audit_log.h"
+#include "server/service/credential_resolver.h"
+#include "server/service/registry_manager.h"
+#include "storage/memory/memory_kv_store.h"
+
+namespace registry::service {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+constexpr char kMasterKey[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n";
+constexpr char kSecret[] = "ghp_audit_canary_secret";
+
+// Records events in memory; can be switched to fail.
+class RecordingSink final : public AuditSink {
+ public:
+  // AuditSink:
+  absl::Status Append(const v1::RegistryEvent& event) override {
+    if (fail) return absl::UnavailableError("disk full");
+    events.push_back(event);
+    return absl::OkStatus();
+  }
+  bool fail = false;
+  std::vector<v1::RegistryEvent> events;
+};
+
+class AuditTest : public ::testing::Test {
+ protected:
+  AuditTest() {
+    barrier_ = *seal::OpenSealedBarrier(std::make_unique<storage::MemoryKvStore>(),
+                                        *seal::ParseMasterKeys(kMasterKey));
+    auto sink = std::make_unique<RecordingSink>();
+    sink_ = sink.get();
+    audit_ = std::make_unique<AuditLog>(*barrier_, std::move(sink), [this] { return now_; });
+    manager_ = std::make_unique<RegistryManager>(*barrier_, *audit_,
+                                                 RegistryManagerOptions{.clock = [this] { return now_; }});
+    resolver_ = std::make_unique<CredentialResolver>(*barrier_, *audit_);
+    alice_.caller.subject = "alice";
+    alice_.caller.scopes = {"registry.read", "registry.write"};
+    alice_.request_id = "req-alice";
+    deployer_.caller.subject = "deployer";
+    deployer_.caller.scopes = {"credentials.resolve"};
+    deployer_.request_id = "req-deploy";
+  }
+
+  absl::StatusOr<v1::Registry> CreateGhcr() {
+    v1::CreateRegistryRequest request;
+    request.set_parent("users/alice");
+    request.set_registry_id("ghcr");
+    request.mutable_registry()->set_display_name("GHCR");
+    request.mutable_registry()->set_server("ghcr.io");
+    request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+    request.mutable_registry()->set_username("octocat");
+    request.mutable_registry()->set_password(kSecret);
+    return manager_->CreateRegistry(alice_, request);
+  }
+
+  absl::StatusOr<v1::ResolveCredentialsResponse> ResolveGhcr() {
+    v1::ResolveCredentialsRequest request;
+    request.set_owner("users/alice");
+    request.add_images("ghcr.io/team/app:1");
+    request.add_images("quay.io/x/y");
+    request.set_action(v1::ACTION_PULL);
+    return resolver_->ResolveCredentials(deployer_, request);
+  }
+
+  absl::StatusOr<v1::ListRegistryEventsResponse> Events() {
+    v1::ListRegistryEventsRequest request;
+    request.set_parent("users/alice/registries/ghcr");
+    return manager_->ListRegistryEvents(alice_, request);
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
+  seal::BarrierPtr barrier_;
+  RecordingSink* sink_ = nullptr;
+  std::unique_ptr<AuditLog> audit_;
+  std::unique_ptr<RegistryManager> manager_;
+  std::unique_ptr<CredentialResolver> resolver_;
+  Call alice_;
+  Call deployer_;
+};
+
+TEST_F(AuditTest, OwnerSeesWhoChangedAndWhoUsedTheRegistryNewestFirst) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  now_ += absl::Minutes(1);
+  ASSERT_TRUE(ResolveGhcr().ok());
+
+  auto events = Events();
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->events_size(), 2);
+  const v1::RegistryEvent& resolve = events->events(0);
+  EXPECT_EQ(resolve.method(), "cloudmanager.registry.v1.CredentialService/ResolveCredentials");
+  EXPECT_EQ(resolve.actor(), "deployer");
+  EXPECT_THAT(resolve.actor_scopes(), ElementsAre("credentials.resolve"));
+  EXPECT_EQ(resolve.request_id(), "req-deploy");
+  EXPECT_THAT(resolve.images(), ElementsAre("ghcr.io/team/app:1"));
+  EXPECT_EQ(resolve.action(), v1::ACTION_PULL);
+  EXPECT_EQ(resolve.outcome(), "OK");
+  EXPECT_THAT(resolve.name(), HasSubstr("users/alice/registries/ghcr/events/"));
+  const v1::RegistryEvent& create = events->events(1);
+  EXPECT_EQ(create.method(), "cloudmanager.registry.v1.RegistryService/CreateRegistry");
+  EXPECT_EQ(create.actor(), "alice");
+  // The same secret version has the same fingerprint in both events, and it is not the secret.
+  ASSERT_EQ(create.secret_fingerprints_size(), 1);
+  ASSERT_EQ(resolve.secret_fingerprints_size(), 1);
+  EXPECT_EQ(create.secret_fingerprints(0), resolve.secret_fingerprints(0));
+  for (const auto& event : sink_->events) {
+    EXPECT_THAT(event.SerializeAsString(), Not(HasSubstr(kSecret)));
+  }
+  // The sink saw both events too, plus the anonymous quay.io answer.
+  EXPECT_EQ(sink_->events.size(), 3u);
+}
+
+TEST_F(AuditTest, WhenTheAuditLogFailsNothingChangesAndNothingIsHandedOut) {
+  sink_->fail = true;
+  EXPECT_EQ(CreateGhcr().status().code(), absl::StatusCode::kUnavailable);
+  v1::GetRegistryRequest get;
+  get.set_name("users/alice/registries/ghcr");
+  EXPECT_EQ(manager_->GetRegistry(alice_, get).status().code(), absl::StatusCode::kNotFound);
+
+  sink_->fail = false;
+  ASSERT_TRUE(CreateGhcr().ok());
+  sink_->fail = true;
+  auto resolved = ResolveGhcr();
+  EXPECT_EQ(resolved.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(resolved.status().message(), Not(HasSubstr(kSecret)));
+  v1::DeleteRegistryRequest remove;
+  remove.set_name("users/alice/registries/ghcr");
+  EXPECT_EQ(manager_->DeleteRegistry(alice_, remove).code(), absl::StatusCode::kUnavailable);
+  EXPECT_TRUE(manager_->GetRegistry(alice_, get).ok());
+}
+
+TEST_F(AuditTest, RefusedCallsGoToTheSinkButNotIntoTheOwnersTrail) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  Call bob;
+  bob.caller.subject = "bob";
+  bob.caller.scopes = {"registry.write"};
+  v1::DeleteRegistryRequest remove;
+  remove.set_name("users/alice/registries/ghcr");
+  EXPECT_EQ(manager_->DeleteRegistry(bob, remove).code(), absl::StatusCode::kPermissionDenied);
+  ASSERT_FALSE(sink_->events.empty());
+  EXPECT_EQ(sink_->events.back().outcome(), "PERMISSION_DENIED");
+  EXPECT_EQ(sink_->events.back().actor(), "bob");
+  EXPECT_EQ(Events()->events_size(), 1);  // Only the create.
+}
+
+TEST_F(AuditTest, RetentionRemovesOldEventsOnly) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  now_ += absl::Hours(48);
+  ASSERT_TRUE(ResolveGhcr().ok());
+  auto removed = audit_->PurgeOlderThan(now_ - absl::Hours(24), 100);
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, 1u);
+  auto events = Events();
+  ASSERT_EQ(events->events_size(), 1);
+  EXPECT_EQ(events->events(0).method(),
+            "cloudmanager.registry.v1.CredentialService/ResolveCredentials");
+  EXPECT_EQ(*audit_->PurgeOlderThan(now_ - absl::Hours(24), 100), 0u);
+}
+
+TEST_F(AuditTest, EventsPageWithTokens) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  for (int i = 0; i < 4; ++i) {
+    now_ += absl::Seconds(1);
+    ASSERT_TRUE(ResolveGhcr().ok());
+  }
+  v1::ListRegistryEventsRequest request;
+  request.set_parent("users/alice/registries/ghcr");
+  request.set_page_size(2);
+  std::vector<std::string> methods;
+  int pages = 0;
+  do {
+    auto page = manager_->ListRegistryEvents(alice_, request);
+    ASSERT_TRUE(page.ok()) << page.status();
+    for (const auto& event : page->events()) methods.push_back(event.method());
+    request.set_page_token(page->next_page_token());
+    ++pages;
+  } while (!request.page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  ASSERT_EQ(methods.size(), 5u);
+  EXPECT_EQ(methods.back(), "cloudmanager.registry.v1.RegistryService/CreateRegistry");
+  // Strangers may not read it.
+  Call bob;
+  bob.caller.subject = "bob";
+  bob.caller.scopes = {"registry.read"};
+  request.clear_page_token();
+  EXPECT_EQ(manager_->ListRegistryEvents(bob, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace registry::service
