@@ -102,6 +102,19 @@ absl::StatusOr<v1::ListPresetsResponse> RegistryClient::ListPresets() {
   return response;
 }
 
+absl::StatusOr<v1::ListRegistryEventsResponse> RegistryClient::ListEvents(
+    const std::string& registry, int page_size, const std::string& page_token) {
+  v1::ListRegistryEventsRequest request;
+  request.set_parent(registry);
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  v1::ListRegistryEventsResponse response;
+  auto context = NewContext();
+  grpc::Status status = stub_->ListRegistryEvents(context.get(), request, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
 std::shared_ptr<grpc::Channel> CreateInsecureChannel(const std::string& address) {
   return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
 }

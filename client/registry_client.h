@@ -41,6 +41,10 @@ class RegistryClient final {
                                       const std::vector<std::string>& mask_paths);
   absl::Status Delete(const std::string& name, const std::string& etag);
   absl::StatusOr<v1::ListPresetsResponse> ListPresets();
+  // One page of a registry's audit trail, newest first.
+  absl::StatusOr<v1::ListRegistryEventsResponse> ListEvents(const std::string& registry,
+                                                            int page_size,
+                                                            const std::string& page_token);
 
  private:
   std::unique_ptr<grpc::ClientContext> NewContext() const;

@@ -1,5 +1,5 @@
-// registryd: flags → ServerConfig → RegistryServer; waits for SIGTERM/SIGINT and shuts down
-// within --shutdown-grace. Every flag can also be set as env REGISTRYD_<FLAG_IN_UPPER_SNAKE>;
+// registryd: flags → ServerConfig → RegistryServer; reloads the JWKS on SIGHUP; on
+// SIGTERM/SIGINT shuts down within --shutdown-grace. Every flag can also be set as env REGISTRYD_<FLAG_IN_UPPER_SNAKE>;
 // a flag on the command line wins over the environment.
 #include <algorithm>
 #include <csignal>
@@ -106,6 +106,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   registry::app::ServerConfig config;
@@ -133,7 +134,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   int received = 0;
-  sigwait(&signals, &received);
+  while (sigwait(&signals, &received) == 0 && received == SIGHUP) {
+    (void)(*server)->ReloadJwks();  // Logged either way; a bad file keeps the old keys.
+  }
   const absl::Duration grace = absl::GetFlag(FLAGS_shutdown_grace);
   registry::app::Log(registry::app::LogLevel::kInfo,
                      absl::StrCat("received ", strsignal(received), "; draining for up to ",

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "client/admin_client.h"
 #include "client/credential_client.h"
 #include "client/registry_client.h"
 #include "client/registryctl/args.h"
@@ -16,6 +17,7 @@ namespace registry::ctl {
 struct Clients {
   std::unique_ptr<client::RegistryClient> registries;
   std::unique_ptr<client::CredentialClient> credentials;
+  std::unique_ptr<client::AdminClient> admin;
 };
 
 // What a command gets: its arguments (after the group and verb), streams, output format and a
@@ -32,6 +34,8 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context);
 int RunPresetsCommand(CommandContext& context);
 // `resolve --owner OWNER [--push] [--registry NAME] [--explain] [--docker-config] IMAGE...`.
 int RunResolveCommand(CommandContext& context);
+// `admin rotate-key|rewrap`. Returns the exit code.
+int RunAdminCommand(const std::string& verb, CommandContext& context);
 // `dev keygen|token|master-key`. Returns the exit code.
 int RunDevCommand(const std::string& verb, CommandContext& context);
 

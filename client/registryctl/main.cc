@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
       std::vector<std::string>(argv + 1, argv + argc), io, [](const std::string& address) {
         auto channel = registry::client::CreateInsecureChannel(address);
         return registry::ctl::Stubs{registry::ctl::v1::RegistryService::NewStub(channel),
-                                    registry::ctl::v1::CredentialService::NewStub(channel)};
+                                    registry::ctl::v1::CredentialService::NewStub(channel),
+                                    registry::ctl::v1::AdminService::NewStub(channel)};
       });
 }

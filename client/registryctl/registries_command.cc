@@ -153,6 +153,30 @@ void PrintRegistry(CommandContext& context, const v1::Registry& registry) {
   PrintTable(context.io.out, {"FIELD", "VALUE"}, rows);
 }
 
+// "cloudmanager.registry.v1.RegistryService/UpdateRegistry" → "UpdateRegistry".
+std::string ShortMethod(const std::string& method) {
+  size_t slash = method.rfind('/');
+  return slash == std::string::npos ? method : method.substr(slash + 1);
+}
+
+void PrintEvents(CommandContext& context, const v1::ListRegistryEventsResponse& page) {
+  std::vector<std::vector<std::string>> rows;
+  for (const v1::RegistryEvent& event : page.events()) {
+    std::string what = ShortMethod(event.method());
+    if (!event.images().empty()) {
+      what += absl::StrCat(event.action() == v1::ACTION_PUSH ? " push " : " pull ",
+                           absl::StrJoin(event.images(), ","));
+    }
+    rows.push_back({FormatTime(event.event_time()), event.actor(), what, event.outcome(),
+                    event.secret_fingerprints().empty() ? "-" : event.secret_fingerprints(0).substr(0, 12),
+                    event.request_id()});
+  }
+  PrintTable(context.io.out, {"TIME", "ACTOR", "WHAT", "OUTCOME", "SECRET", "REQUEST"}, rows);
+  if (!page.next_page_token().empty()) {
+    context.io.out << "older events: --page-token " << page.next_page_token() << "\n";
+  }
+}
+
 int Usage(CommandContext& context, const std::string& message) {
   context.io.err << "registryctl: " << message << " (see registryctl --help)\n";
   return 2;
@@ -230,6 +254,19 @@ int RunRegistriesCommand(const std::string& verb, CommandContext& context) {
         client->registries->Delete(target, context.args.Option("etag").value_or(""));
     if (!deleted.ok()) return ReportError(context.io.err, deleted);
     if (!context.json_output) context.io.out << "deleted " << target << "\n";
+    return 0;
+  }
+  if (verb == "events") {
+    int page_size = 0;
+    auto size = context.args.Option("page-size");
+    if (size && (!absl::SimpleAtoi(*size, &page_size) || page_size < 0)) {
+      return Usage(context, "--page-size must be a non-negative number");
+    }
+    auto page = client->registries->ListEvents(target, page_size,
+                                               context.args.Option("page-token").value_or(""));
+    if (!page.ok()) return ReportError(context.io.err, page.status());
+    if (context.json_output) return PrintJson(context.io.out, *page), 0;
+    PrintEvents(context, *page);
     return 0;
   }
   return Usage(context, absl::StrCat("unknown verb registries ", verb));

@@ -25,8 +25,11 @@ commands:
   registries update NAME [--etag ETAG] [--display-name ..] [--server ..] [--type ..]
                     [--username ..] [--email ..] [--secret-file FILE|-] [--thumbnail-uri ..]
   registries delete NAME [--etag ETAG]
+  registries events NAME [--page-size N] [--page-token TOKEN]
   presets
   resolve --owner users/USER [--push] [--registry NAME] [--explain] [--docker-config] IMAGE...
+  admin rotate-key
+  admin rewrap [--batch-size N]
   dev keygen --key-out FILE --jwks-out FILE [--kid KID]
   dev token --key FILE --sub SUBJECT --scope "SCOPE ..." [--group G] [--ttl SECONDS]
             [--issuer ISS] [--audience AUD] [--kid KID]
@@ -100,7 +103,8 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
     Stubs connected = stubs(address);
     return Clients{
         std::make_unique<client::RegistryClient>(std::move(connected.registries), options),
-        std::make_unique<client::CredentialClient>(std::move(connected.credentials), options)};
+        std::make_unique<client::CredentialClient>(std::move(connected.credentials), options),
+        std::make_unique<client::AdminClient>(std::move(connected.admin), options)};
   };
 
   const std::string group = args.positionals[0];
@@ -118,6 +122,7 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
   if (group == "presets") return RunPresetsCommand(context);
   if (group == "resolve") return RunResolveCommand(context);
   if (group == "dev") return RunDevCommand(verb, context);
+  if (group == "admin") return RunAdminCommand(verb, context);
   io.err << "registryctl: unknown command " << group << "\n" << kUsage;
   return 2;
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cloudmanager/registry/v1/admin_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
 
@@ -28,6 +29,7 @@ struct Io {
 struct Stubs {
   std::unique_ptr<v1::RegistryService::StubInterface> registries;
   std::unique_ptr<v1::CredentialService::StubInterface> credentials;
+  std::unique_ptr<v1::AdminService::StubInterface> admin;
 };
 
 // Creates the stubs for `address` (a real channel in main, fakes in tests).

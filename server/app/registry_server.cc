@@ -14,7 +14,6 @@
 #include "server/app/json_lines_audit_sink.h"
 #include "server/app/log.h"
 #include "server/app/tls.h"
-#include "server/auth/jwks.h"
 #include "server/auth/jwt_verifier.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
@@ -42,6 +41,15 @@ class ReflectionOption final : public grpc::ServerBuilderOption {
   const bool enabled_;
 };
 
+void LogJwksReload(const std::string& path, const absl::Status& reloaded) {
+  if (reloaded.ok()) {
+    Log(LogLevel::kInfo, absl::StrCat("reloaded JWKS ", path));
+  } else {
+    Log(LogLevel::kWarning,
+        absl::StrCat("JWKS reload failed, keeping the previous keys: ", reloaded.message()));
+  }
+}
+
 absl::Status CheckConfig(const ServerConfig& config) {
   if (config.data_dir.empty()) return absl::InvalidArgumentError("--data-dir is required");
   if (config.master_key_file.empty()) {
@@ -65,8 +73,6 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
 
   absl::StatusOr<seal::MasterKeys> master_keys = seal::LoadMasterKeyFile(config.master_key_file);
   if (!master_keys.ok()) return master_keys.status();
-  absl::StatusOr<auth::Jwks> jwks = auth::LoadJwksFile(config.jwks_file);
-  if (!jwks.ok()) return jwks.status();
 
   absl::StatusOr<std::unique_ptr<storage::RocksDbKvStore>> store =
       storage::RocksDbKvStore::Open({.path = config.data_dir});
@@ -78,12 +84,20 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   if (!barrier.ok()) return barrier.status();
   server->barrier_ = *std::move(barrier);
 
-  absl::StatusOr<auth::TokenVerifierPtr> verifier = auth::JwtVerifier::Create(
-      *std::move(jwks), auth::JwtVerifierOptions{.issuer = config.jwt_issuer,
-                                                 .audience = config.jwt_audience,
-                                                 .clock_skew = config.jwt_clock_skew});
+  absl::StatusOr<std::unique_ptr<auth::ReloadingTokenVerifier>> verifier =
+      auth::ReloadingTokenVerifier::Create(
+          config.jwks_file, auth::JwtVerifierOptions{.issuer = config.jwt_issuer,
+                                                     .audience = config.jwt_audience,
+                                                     .clock_skew = config.jwt_clock_skew});
   if (!verifier.ok()) return verifier.status();
   server->verifier_ = *std::move(verifier);
+  if (config.jwks_poll_interval > absl::ZeroDuration()) {
+    absl::Status watching = server->verifier_->StartWatching(
+        config.jwks_poll_interval, [path = config.jwks_file](const absl::Status& reloaded) {
+          LogJwksReload(path, reloaded);
+        });
+    if (!watching.ok()) return watching;
+  }
 
   service::AuditSinkPtr sink;
   if (!config.audit_log.empty()) {
@@ -144,6 +158,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(grace));
     server_->Wait();
   }
+  if (verifier_ != nullptr) verifier_->StopWatching();
   stop_sweeping_.Notify();
   if (sweeper_.joinable()) sweeper_.join();
   registry_service_.reset();
@@ -157,6 +172,12 @@ void RegistryServer::Shutdown(absl::Duration grace) {
 }
 
 RegistryServer::~RegistryServer() { Shutdown(absl::ZeroDuration()); }
+
+absl::Status RegistryServer::ReloadJwks() {
+  absl::Status reloaded = verifier_->Reload();
+  LogJwksReload(verifier_->jwks_path(), reloaded);
+  return reloaded;
+}
 
 void RegistryServer::SweepAuditEvents(absl::Duration retention, absl::Duration interval) {
   constexpr size_t kBatch = 1000;

@@ -11,7 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/app/server_config.h"
-#include "server/auth/token_verifier.h"
+#include "server/auth/reloading_token_verifier.h"
 #include "server/seal/barrier.h"
 #include "server/service/admin_manager.h"
 #include "server/service/audit_log.h"
@@ -39,6 +39,10 @@ class RegistryServer final {
   RegistryServer(const RegistryServer&) = delete;
   RegistryServer& operator=(const RegistryServer&) = delete;
 
+  // Re-reads the JWKS file (SIGHUP); on error keeps the previous keys and returns the error.
+  // Either way one log line says what happened.
+  absl::Status ReloadJwks();
+
   // The bound port (useful with port 0).
   int port() const { return port_; }
 
@@ -48,7 +52,7 @@ class RegistryServer final {
   void SweepAuditEvents(absl::Duration retention, absl::Duration interval);
 
   seal::BarrierPtr barrier_;
-  auth::TokenVerifierPtr verifier_;
+  std::unique_ptr<auth::ReloadingTokenVerifier> verifier_;
   std::unique_ptr<service::AuditLog> audit_;
   std::unique_ptr<service::RegistryManager> manager_;
   std::unique_ptr<service::CredentialResolver> resolver_;

@@ -37,7 +37,8 @@ class RegistryctlTest : public ::testing::Test {
     int code = ctl::RunRegistryctl(argv, io, [](const std::string& address) {
       auto channel = client::CreateInsecureChannel(address);
       return ctl::Stubs{v1::RegistryService::NewStub(channel),
-                        v1::CredentialService::NewStub(channel)};
+                        v1::CredentialService::NewStub(channel),
+                        v1::AdminService::NewStub(channel)};
     });
     return {code, out.str(), err.str()};
   }
