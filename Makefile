@@ -10,7 +10,7 @@ export CCACHE_BASEDIR := $(CURDIR)
 export CCACHE_NOHASHDIR := 1
 DEBIAN_PACKAGES := cmake make g++ pkg-config ccache git \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
-	librocksdb-dev libsodium-dev libabsl-dev nlohmann-json3-dev libssl-dev \
+	librocksdb-dev libsodium-dev libabsl-dev nlohmann-json3-dev libssl-dev openssl \
 	libgtest-dev libgmock-dev googletest libbenchmark-dev
 
 .PHONY: deps configure build test run lint-proto format clean

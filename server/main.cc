@@ -1,6 +1,6 @@
 // registryd: flags → ServerConfig → RegistryServer; reloads the JWKS on SIGHUP; on
-// SIGTERM/SIGINT shuts down within --shutdown-grace. Every flag can also be set as env REGISTRYD_<FLAG_IN_UPPER_SNAKE>;
-// a flag on the command line wins over the environment.
+// SIGTERM/SIGINT shuts down within --shutdown-grace. Every flag can also be set as env
+// REGISTRYD_<FLAG_IN_UPPER_SNAKE>; a flag on the command line wins over the environment.
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
@@ -44,13 +44,23 @@ ABSL_FLAG(absl::Duration, audit_retention, absl::Hours(24 * 30),
 
 namespace {
 
-constexpr const char* kFlagNames[] = {
-    "listen",          "data_dir",          "master_key_file",
-    "jwks_file",       "jwt_issuer",        "jwt_audience",
-    "jwt_clock_skew",  "max_registries_per_owner", "max_request_bytes",
-    "reflection",      "shutdown_grace",    "tls_cert_file",
-    "tls_key_file",    "tls_client_ca_file", "insecure_listen",
-    "audit_log",       "audit_retention"};
+constexpr const char* kFlagNames[] = {"listen",
+                                      "data_dir",
+                                      "master_key_file",
+                                      "jwks_file",
+                                      "jwt_issuer",
+                                      "jwt_audience",
+                                      "jwt_clock_skew",
+                                      "max_registries_per_owner",
+                                      "max_request_bytes",
+                                      "reflection",
+                                      "shutdown_grace",
+                                      "tls_cert_file",
+                                      "tls_key_file",
+                                      "tls_client_ca_file",
+                                      "insecure_listen",
+                                      "audit_log",
+                                      "audit_retention"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {

@@ -167,9 +167,10 @@ void PrintEvents(CommandContext& context, const v1::ListRegistryEventsResponse& 
       what += absl::StrCat(event.action() == v1::ACTION_PUSH ? " push " : " pull ",
                            absl::StrJoin(event.images(), ","));
     }
-    rows.push_back({FormatTime(event.event_time()), event.actor(), what, event.outcome(),
-                    event.secret_fingerprints().empty() ? "-" : event.secret_fingerprints(0).substr(0, 12),
-                    event.request_id()});
+    rows.push_back(
+        {FormatTime(event.event_time()), event.actor(), what, event.outcome(),
+         event.secret_fingerprints().empty() ? "-" : event.secret_fingerprints(0).substr(0, 12),
+         event.request_id()});
   }
   PrintTable(context.io.out, {"TIME", "ACTOR", "WHAT", "OUTCOME", "SECRET", "REQUEST"}, rows);
   if (!page.next_page_token().empty()) {

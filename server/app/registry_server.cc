@@ -93,15 +93,15 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   server->verifier_ = *std::move(verifier);
   if (config.jwks_poll_interval > absl::ZeroDuration()) {
     absl::Status watching = server->verifier_->StartWatching(
-        config.jwks_poll_interval, [path = config.jwks_file](const absl::Status& reloaded) {
-          LogJwksReload(path, reloaded);
-        });
+        config.jwks_poll_interval,
+        [path = config.jwks_file](const absl::Status& reloaded) { LogJwksReload(path, reloaded); });
     if (!watching.ok()) return watching;
   }
 
   service::AuditSinkPtr sink;
   if (!config.audit_log.empty()) {
-    absl::StatusOr<std::unique_ptr<JsonLinesAuditSink>> file = JsonLinesAuditSink::Open(config.audit_log);
+    absl::StatusOr<std::unique_ptr<JsonLinesAuditSink>> file =
+        JsonLinesAuditSink::Open(config.audit_log);
     if (!file.ok()) return file.status();
     sink = *std::move(file);
   }
@@ -140,10 +140,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   if (server->server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", config.listen));
   }
-  server->sweeper_ = std::thread([raw = server.get(), retention = config.audit_retention,
-                                  interval = config.audit_sweep_interval] {
-    raw->SweepAuditEvents(retention, interval);
-  });
+  server->sweeper_ = std::thread(
+      [raw = server.get(), retention = config.audit_retention,
+       interval = config.audit_sweep_interval] { raw->SweepAuditEvents(retention, interval); });
   server->server_->GetHealthCheckService()->SetServingStatus(true);
   Log(LogLevel::kInfo,
       absl::StrCat("serving on port ", server->port_, " with data dir ", config.data_dir));

@@ -40,7 +40,8 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> BuildServerCredentials(
   }
   if (!has_cert) {
     if (!config.tls_client_ca_file.empty()) {
-      return absl::InvalidArgumentError("--tls-client-ca-file needs --tls-cert-file/--tls-key-file");
+      return absl::InvalidArgumentError(
+          "--tls-client-ca-file needs --tls-cert-file/--tls-key-file");
     }
     if (!IsLoopbackListenAddress(config.listen) && !config.insecure_listen) {
       return absl::FailedPreconditionError(absl::StrCat(

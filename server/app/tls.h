@@ -1,9 +1,9 @@
 // Server transport credentials from flags: TLS, mTLS, or plaintext where that is safe.
 #pragma once
 
-#include <memory>
-
 #include <grpcpp/security/server_credentials.h>
+
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "server/app/server_config.h"

@@ -86,8 +86,8 @@ absl::StatusOr<OwnerName> ParseOwnerName(std::string_view parent, std::string_vi
   }
   std::optional<OwnerName> owner = SplitOwner(parent);
   if (!owner.has_value()) {
-    return BadName(field, absl::StrCat("must have the form ", ToAbsl(kOwnerForm), " with ",
-                                       ToAbsl(kIdRule)));
+    return BadName(
+        field, absl::StrCat("must have the form ", ToAbsl(kOwnerForm), " with ", ToAbsl(kIdRule)));
   }
   return *std::move(owner);
 }
@@ -97,9 +97,8 @@ absl::StatusOr<RegistryName> ParseRegistryName(std::string_view name, std::strin
   if (name == kGlobalRegistryName) {
     return RegistryName{OwnerName{}, "docker-hub", /*global=*/true};
   }
-  const std::string form =
-      absl::StrCat("must have the form ", ToAbsl(kOwnerForm),
-                   "/registries/{registry} or be registries/docker-hub");
+  const std::string form = absl::StrCat("must have the form ", ToAbsl(kOwnerForm),
+                                        "/registries/{registry} or be registries/docker-hub");
   const size_t pos = name.find(kRegistriesSegment);
   if (pos == std::string_view::npos) return BadName(field, form);
   std::optional<OwnerName> owner = SplitOwner(name.substr(0, pos));

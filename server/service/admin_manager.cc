@@ -16,8 +16,8 @@ constexpr int kMaxBatch = 10000;
 constexpr char kTokenPrefix[] = "rw1.";
 
 std::string EncodeResumeToken(const std::string& start_after) {
-  std::vector<char> encoded(sodium_base64_ENCODED_LEN(start_after.size(),
-                                                      sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+  std::vector<char> encoded(
+      sodium_base64_ENCODED_LEN(start_after.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING));
   sodium_bin2base64(encoded.data(), encoded.size(),
                     reinterpret_cast<const unsigned char*>(start_after.data()), start_after.size(),
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -66,7 +66,8 @@ absl::StatusOr<v1::RotateDataKeyResponse> AdminManager::RotateDataKey(
 absl::StatusOr<v1::RewrapSecretsResponse> AdminManager::RewrapSecrets(
     const Call& call, const v1::RewrapSecretsRequest& request) {
   v1::RegistryEvent event = audit_.NewEvent(call, "AdminService/RewrapSecrets");
-  absl::StatusOr<v1::RewrapSecretsResponse> result = [&]() -> absl::StatusOr<v1::RewrapSecretsResponse> {
+  absl::StatusOr<v1::RewrapSecretsResponse> result =
+      [&]() -> absl::StatusOr<v1::RewrapSecretsResponse> {
     if (absl::Status allowed = RequireAdmin(call); !allowed.ok()) return allowed;
     if (request.batch_size() < 0 || request.batch_size() > kMaxBatch) {
       return core::InvalidArgumentError(
@@ -86,7 +87,8 @@ absl::StatusOr<v1::RewrapSecretsResponse> AdminManager::RewrapSecrets(
     response.set_rewrapped(progress->rewrapped);
     response.set_done(progress->done);
     response.set_current_term(barrier_.CurrentTerm());
-    if (!progress->done) response.set_next_page_token(EncodeResumeToken(progress->next_start_after));
+    if (!progress->done)
+      response.set_next_page_token(EncodeResumeToken(progress->next_start_after));
     if (progress->done) {
       absl::StatusOr<std::map<uint32_t, uint64_t>> counts = barrier_.CountValuesByTerm();
       if (!counts.ok()) return counts.status();

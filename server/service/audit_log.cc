@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <cinttypes>
-#include <optional>
 #include <cstdio>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -129,8 +129,8 @@ absl::StatusOr<v1::ListRegistryEventsResponse> AuditLog::List(const core::Regist
     absl::StatusOr<std::vector<std::string>> more = barrier_.ScanKeys(prefix, page->back().key, 1);
     if (!more.ok()) return more.status();
     if (!more->empty()) {
-      response.set_next_page_token(core::EncodePageToken(
-          {registry.ToString(), page->back().key.substr(prefix.size())}));
+      response.set_next_page_token(
+          core::EncodePageToken({registry.ToString(), page->back().key.substr(prefix.size())}));
     }
   }
   return response;

@@ -43,8 +43,7 @@ class AuditLog final {
 
   // One page of `registry`'s events, newest first. INVALID_ARGUMENT on page_size/page_token.
   absl::StatusOr<v1::ListRegistryEventsResponse> List(const core::RegistryName& registry,
-                                                      int page_size,
-                                                      const std::string& page_token);
+                                                      int page_size, const std::string& page_token);
 
   // Removes events older than `cutoff`, at most `max_events` per call; returns how many.
   absl::StatusOr<size_t> PurgeOlderThan(absl::Time cutoff, size_t max_events);

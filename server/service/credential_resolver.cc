@@ -187,8 +187,8 @@ absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::ResolveCreden
   if (response.ok()) {
     events = EventsFor(call, request, *response);
   } else {
-    v1::RegistryEvent& event = events.emplace_back(
-        audit_.NewEvent(call, "CredentialService/ResolveCredentials"));
+    v1::RegistryEvent& event =
+        events.emplace_back(audit_.NewEvent(call, "CredentialService/ResolveCredentials"));
     event.set_owner(request.owner());
     event.set_registry(request.registry());
     event.mutable_images()->CopyFrom(request.images());

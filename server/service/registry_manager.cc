@@ -60,7 +60,8 @@ absl::Status StaleEtag(const std::string& name) {
 // Identifies the stored secret version in `event` without revealing it.
 void AddSecretFingerprint(const AuditLog& audit, const v1::Registry& record,
                           v1::RegistryEvent& event) {
-  for (const std::string* secret : {&record.password(), &record.oauth2_token(), &record.json_token()}) {
+  for (const std::string* secret :
+       {&record.password(), &record.oauth2_token(), &record.json_token()}) {
     if (!secret->empty()) event.add_secret_fingerprints(audit.Fingerprint(*secret));
   }
 }
@@ -113,8 +114,8 @@ absl::StatusOr<std::string> RegistryManager::PickRegistryId(const std::string& o
   return absl::InternalError("could not pick an unused registry id");
 }
 
-absl::Status RegistryManager::CommitWithEvent(storage::WriteBatch& batch,
-                                              v1::RegistryEvent& event, bool& recorded) {
+absl::Status RegistryManager::CommitWithEvent(storage::WriteBatch& batch, v1::RegistryEvent& event,
+                                              bool& recorded) {
   event.set_outcome("OK");
   if (absl::Status staged = audit_.Stage({event}, batch); !staged.ok()) {
     recorded = true;  // Nothing is committed; the sink is the failure, do not retry it.

@@ -44,7 +44,8 @@ class RegistryManager final {
 
   // INVALID_ARGUMENT (BadRequest on parent, registry_id, registry.*), PERMISSION_DENIED,
   // ALREADY_EXISTS, RESOURCE_EXHAUSTED past the per-owner limit.
-  absl::StatusOr<v1::Registry> CreateRegistry(const Call& call, const v1::CreateRegistryRequest& request);
+  absl::StatusOr<v1::Registry> CreateRegistry(const Call& call,
+                                              const v1::CreateRegistryRequest& request);
   // INVALID_ARGUMENT on name, PERMISSION_DENIED, NOT_FOUND, DATA_LOSS if the record won't open.
   absl::StatusOr<v1::Registry> GetRegistry(const Call& call, const v1::GetRegistryRequest& request);
   // The global default first on the first page, then the owner's registries by id.

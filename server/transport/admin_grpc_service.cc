@@ -7,17 +7,15 @@ namespace registry::transport {
 grpc::Status AdminGrpcService::RotateDataKey(grpc::ServerContext* context,
                                              const v1::RotateDataKeyRequest* request,
                                              v1::RotateDataKeyResponse* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& call) {
-    return manager_.RotateDataKey(call, *request);
-  });
+  return Serve(*context, verifier_, response,
+               [&](const service::Call& call) { return manager_.RotateDataKey(call, *request); });
 }
 
 grpc::Status AdminGrpcService::RewrapSecrets(grpc::ServerContext* context,
                                              const v1::RewrapSecretsRequest* request,
                                              v1::RewrapSecretsResponse* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& call) {
-    return manager_.RewrapSecrets(call, *request);
-  });
+  return Serve(*context, verifier_, response,
+               [&](const service::Call& call) { return manager_.RewrapSecrets(call, *request); });
 }
 
 }  // namespace registry::transport

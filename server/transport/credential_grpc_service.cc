@@ -4,9 +4,9 @@
 
 namespace registry::transport {
 
-grpc::Status CredentialGrpcService::ResolveCredentials(
-    grpc::ServerContext* context, const v1::ResolveCredentialsRequest* request,
-    v1::ResolveCredentialsResponse* response) {
+grpc::Status CredentialGrpcService::ResolveCredentials(grpc::ServerContext* context,
+                                                       const v1::ResolveCredentialsRequest* request,
+                                                       v1::ResolveCredentialsResponse* response) {
   return Serve(*context, verifier_, response, [&](const service::Call& call) {
     return resolver_.ResolveCredentials(call, *request);
   });

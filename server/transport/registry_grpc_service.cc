@@ -17,9 +17,8 @@ grpc::Status RegistryGrpcService::CreateRegistry(grpc::ServerContext* context,
 grpc::Status RegistryGrpcService::GetRegistry(grpc::ServerContext* context,
                                               const v1::GetRegistryRequest* request,
                                               v1::Registry* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& caller) {
-    return manager_.GetRegistry(caller, *request);
-  });
+  return Serve(*context, verifier_, response,
+               [&](const service::Call& caller) { return manager_.GetRegistry(caller, *request); });
 }
 
 grpc::Status RegistryGrpcService::ListRegistries(grpc::ServerContext* context,
@@ -49,9 +48,8 @@ grpc::Status RegistryGrpcService::DeleteRegistry(grpc::ServerContext* context,
 grpc::Status RegistryGrpcService::ListPresets(grpc::ServerContext* context,
                                               const v1::ListPresetsRequest* request,
                                               v1::ListPresetsResponse* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& caller) {
-    return manager_.ListPresets(caller, *request);
-  });
+  return Serve(*context, verifier_, response,
+               [&](const service::Call& caller) { return manager_.ListPresets(caller, *request); });
 }
 
 }  // namespace registry::transport

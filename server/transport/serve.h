@@ -2,10 +2,10 @@
 // request id), run the use case, map its status through the one table.
 #pragma once
 
+#include <grpcpp/server_context.h>
+
 #include <type_traits>
 #include <utility>
-
-#include <grpcpp/server_context.h>
 
 #include "server/transport/call_context.h"
 #include "server/transport/status_mapping.h"

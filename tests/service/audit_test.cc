@@ -42,8 +42,8 @@ class AuditTest : public ::testing::Test {
     auto sink = std::make_unique<RecordingSink>();
     sink_ = sink.get();
     audit_ = std::make_unique<AuditLog>(*barrier_, std::move(sink), [this] { return now_; });
-    manager_ = std::make_unique<RegistryManager>(*barrier_, *audit_,
-                                                 RegistryManagerOptions{.clock = [this] { return now_; }});
+    manager_ = std::make_unique<RegistryManager>(
+        *barrier_, *audit_, RegistryManagerOptions{.clock = [this] { return now_; }});
     resolver_ = std::make_unique<CredentialResolver>(*barrier_, *audit_);
     alice_.caller.subject = "alice";
     alice_.caller.scopes = {"registry.read", "registry.write"};

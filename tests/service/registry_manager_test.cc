@@ -26,9 +26,10 @@ class RegistryManagerTest : public ::testing::Test {
     barrier_ = *std::move(barrier);
     audit_ = std::make_unique<AuditLog>(*barrier_, nullptr, [this] { return now_; });
     manager_ = std::make_unique<RegistryManager>(
-        *barrier_, *audit_, RegistryManagerOptions{.max_registries_per_owner = 5,
-                                          .clock = [this] { return now_; },
-                                          .random = [] { return uint64_t{42}; }});
+        *barrier_, *audit_,
+        RegistryManagerOptions{.max_registries_per_owner = 5,
+                               .clock = [this] { return now_; },
+                               .random = [] { return uint64_t{42}; }});
     alice_.caller.subject = "alice";
     alice_.caller.scopes = {"registry.read", "registry.write"};
     alice_.request_id = "req-1";

@@ -4,6 +4,7 @@
 #include <grpcpp/security/credentials.h>
 #include <sodium.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
 
@@ -49,15 +50,27 @@ void ServerHarness::Stop() {
 }
 
 void ServerHarness::Restart() {
+  if (absl::Status started = TryRestart(); !started.ok()) {
+    std::cerr << "ServerHarness: start failed: " << started << "\n";
+    std::abort();
+  }
+}
+
+absl::Status ServerHarness::TryRestart() {
   Stop();
   // Port 0 picks a new port on every start.
   config_.listen = "127.0.0.1:0";
   absl::StatusOr<std::unique_ptr<app::RegistryServer>> server = app::RegistryServer::Start(config_);
-  if (!server.ok()) {
-    std::cerr << "ServerHarness: start failed: " << server.status() << "\n";
-    std::abort();
-  }
+  if (!server.ok()) return server.status();
   server_ = *std::move(server);
+  return absl::OkStatus();
+}
+
+void ServerHarness::RotateSigningKey() {
+  signing_key_ = devtoken::GenerateDevKey();
+  const std::string temp = dir_.File("jwks.json.new");
+  WriteFile(temp, devtoken::JwksForDevKey(signing_key_, "test"));
+  std::rename(temp.c_str(), config_.jwks_file.c_str());
 }
 
 std::string ServerHarness::address() const { return absl::StrCat("127.0.0.1:", port()); }

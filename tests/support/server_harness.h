@@ -30,6 +30,10 @@ class ServerHarness final {
 
   // Shuts the server down (grace 0) and starts it again over the same data dir.
   void Restart();
+  // Like Restart, but returns the start error instead of aborting (the server stays down).
+  absl::Status TryRestart();
+  // The running server (e.g. for ReloadJwks).
+  app::RegistryServer& server() { return *server_; }
   void Stop();
 
   int port() const { return server_->port(); }
@@ -42,6 +46,9 @@ class ServerHarness final {
   // A valid token for `subject` with `scopes` (space separated); `ttl` may be negative.
   std::string Token(const std::string& subject, const std::string& scopes,
                     absl::Duration ttl = absl::Hours(1)) const;
+  // Replaces the trusted signing key (and the JWKS file); tokens by the old key stop working
+  // once the server reloads the JWKS.
+  void RotateSigningKey();
   // A token minted with arbitrary claims by the trusted key.
   std::string Token(const devtoken::TokenClaims& claims) const;
   // A user's read+write token.
