@@ -156,6 +156,34 @@ TEST_F(RegistryctlTest, ResolvePrintsATableAndADockerConfig) {
   EXPECT_EQ(Run({"resolve", "nginx"}, "", env).code, 2);
 }
 
+TEST_F(RegistryctlTest, EventsShowWhoUsedTheRegistryAndAdminRewraps) {
+  ASSERT_EQ(Run({"registries", "create", "users/alice", "--id", "ghcr", "--display-name", "GHCR",
+                 "--server", "ghcr.io", "--type", "username-password", "--username", "octocat",
+                 "--secret-file", "-"},
+                "ghp_events_secret\n")
+                .code,
+            0);
+  std::map<std::string, std::string> resolver = {
+      {"REGISTRYCTL_TOKEN", server_.Token("deployer", "credentials.resolve")}};
+  ASSERT_EQ(Run({"resolve", "--owner", "users/alice", "ghcr.io/team/app:7"}, "", resolver).code, 0);
+  Result events = Run({"registries", "events", "users/alice/registries/ghcr"});
+  ASSERT_EQ(events.code, 0) << events.err;
+  EXPECT_THAT(events.out, HasSubstr("deployer"));
+  EXPECT_THAT(events.out, HasSubstr("ResolveCredentials pull ghcr.io/team/app:7"));
+  EXPECT_THAT(events.out, HasSubstr("CreateRegistry"));
+  EXPECT_THAT(events.out, Not(HasSubstr("ghp_events_secret")));
+
+  std::map<std::string, std::string> admin = {
+      {"REGISTRYCTL_TOKEN", server_.Token("operator", "registry.admin")}};
+  Result rotated = Run({"admin", "rotate-key"}, "", admin);
+  ASSERT_EQ(rotated.code, 0) << rotated.err;
+  EXPECT_THAT(rotated.out, HasSubstr("key term 2"));
+  Result rewrap = Run({"admin", "rewrap", "--batch-size", "2"}, "", admin);
+  ASSERT_EQ(rewrap.code, 0) << rewrap.err;
+  EXPECT_THAT(rewrap.out, HasSubstr("done."));
+  EXPECT_EQ(Run({"admin", "rewrap"}).code, 1);  // A user token may not.
+}
+
 TEST_F(RegistryctlTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Run({}).code, 2);
   EXPECT_EQ(Run({"registries"}).code, 2);
