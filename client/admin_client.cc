@@ -30,6 +30,15 @@ absl::StatusOr<v1::RotateDataKeyResponse> AdminClient::RotateDataKey() {
   return response;
 }
 
+absl::StatusOr<v1::CreateBackupResponse> AdminClient::CreateBackup() {
+  grpc::ClientContext context;
+  Prepare(context, options_);
+  v1::CreateBackupResponse response;
+  grpc::Status status = stub_->CreateBackup(&context, {}, &response);
+  if (!status.ok()) return FromGrpcStatus(status);
+  return response;
+}
+
 absl::StatusOr<v1::RewrapSecretsResponse> AdminClient::RewrapSecrets(
     int batch_size, const std::string& page_token) {
   grpc::ClientContext context;

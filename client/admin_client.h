@@ -16,6 +16,7 @@ class AdminClient final {
   AdminClient(std::unique_ptr<v1::AdminService::StubInterface> stub, ClientOptions options);
 
   absl::StatusOr<v1::RotateDataKeyResponse> RotateDataKey();
+  absl::StatusOr<v1::CreateBackupResponse> CreateBackup();
   // One batch.
   absl::StatusOr<v1::RewrapSecretsResponse> RewrapSecrets(int batch_size,
                                                           const std::string& page_token);

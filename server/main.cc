@@ -18,9 +18,13 @@
 #include "server/app/log.h"
 #include "server/app/process_hygiene.h"
 #include "server/app/registry_server.h"
+#include "storage/rocksdb/rocksdb_backups.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "host:port to serve gRPC on");
 ABSL_FLAG(std::string, data_dir, "", "RocksDB data directory (created on first start)");
+ABSL_FLAG(std::string, backup_dir, "", "where AdminService.CreateBackup writes backups");
+ABSL_FLAG(std::string, from, "", "restore: the backup dir to restore from");
+ABSL_FLAG(uint32_t, backup_id, 0, "restore: the backup to restore (0 = the latest)");
 ABSL_FLAG(std::string, master_key_file, "",
           "file with one base64 32-byte master key per line; first line current");
 ABSL_FLAG(std::string, jwks_file, "", "JWKS file with the token signing keys");
@@ -95,12 +99,38 @@ std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::st
   return pointers;
 }
 
+// `registryd restore --from BACKUP_DIR --data-dir DIR [--backup-id N]`: offline restore into a
+// new or empty data dir. Start registryd on it with the same master key afterwards.
+int Restore() {
+  const std::string from = absl::GetFlag(FLAGS_from);
+  const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
+  if (from.empty() || data_dir.empty()) {
+    registry::app::Log(registry::app::LogLevel::kError,
+                       "restore needs --from BACKUP_DIR and --data-dir DIR");
+    return 2;
+  }
+  absl::StatusOr<registry::storage::BackupInfo> restored =
+      registry::storage::RestoreRocksDbBackup(from, data_dir, absl::GetFlag(FLAGS_backup_id));
+  if (!restored.ok()) {
+    registry::app::Log(registry::app::LogLevel::kError,
+                       absl::StrCat("restore failed: ", restored.status().message()));
+    return 1;
+  }
+  registry::app::Log(registry::app::LogLevel::kInfo,
+                     absl::StrCat("restored backup ", restored->backup_id, " (",
+                                  restored->size_bytes, " bytes, taken ",
+                                  absl::FormatTime(restored->create_time), ") into ", data_dir));
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "registryd --data-dir=DIR --master-key-file=FILE --jwks-file=FILE --jwt-issuer=ISS\n"
-      "Serves cloudmanager.registry.v1 over gRPC.");
+      "  serves cloudmanager.registry.v1 over gRPC\n"
+      "registryd restore --from=BACKUP_DIR --data-dir=DIR [--backup-id=N]\n"
+      "  restores a backup offline into a new or empty data dir");
   if (absl::Status hardened = registry::app::DisableCoreDumps(); !hardened.ok()) {
     registry::app::Log(registry::app::LogLevel::kError,
                        absl::StrCat("refusing to start: ", hardened.message()));
@@ -109,7 +139,14 @@ int main(int argc, char** argv) {
   if (!ApplyEnvironment()) return 2;
   std::vector<std::string> arg_storage;
   std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
-  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  if (positional.size() > 1) {
+    if (std::string(positional[1]) == "restore" && positional.size() == 2) return Restore();
+    registry::app::Log(registry::app::LogLevel::kError,
+                       absl::StrCat("unknown command ", positional[1],
+                                    " (registryd [restore --from DIR --data-dir DIR])"));
+    return 2;
+  }
 
   // Block the shutdown signals in every thread (gRPC's included) and wait for them here.
   sigset_t signals;
@@ -136,6 +173,7 @@ int main(int argc, char** argv) {
   config.insecure_listen = absl::GetFlag(FLAGS_insecure_listen);
   config.audit_log = absl::GetFlag(FLAGS_audit_log);
   config.audit_retention = absl::GetFlag(FLAGS_audit_retention);
+  config.backup_dir = absl::GetFlag(FLAGS_backup_dir);
 
   auto server = registry::app::RegistryServer::Start(config);
   if (!server.ok()) {

@@ -9,8 +9,8 @@
 namespace registry::ctl {
 
 int RunAdminCommand(const std::string& verb, CommandContext& context) {
-  if (verb != "rotate-key" && verb != "rewrap") {
-    context.io.err << "registryctl: admin needs rotate-key or rewrap (see registryctl --help)\n";
+  if (verb != "rotate-key" && verb != "rewrap" && verb != "backup") {
+    context.io.err << "registryctl: admin needs rotate-key, rewrap or backup (see registryctl --help)\n";
     return 2;
   }
   int batch_size = 0;
@@ -22,6 +22,16 @@ int RunAdminCommand(const std::string& verb, CommandContext& context) {
   auto clients = context.connect();
   if (!clients.ok()) return ReportError(context.io.err, clients.status());
 
+  if (verb == "backup") {
+    auto backup = clients->admin->CreateBackup();
+    if (!backup.ok()) return ReportError(context.io.err, backup.status());
+    if (context.json_output) return PrintJson(context.io.out, *backup), 0;
+    context.io.out << "backup " << backup->backup_id() << " taken (" << backup->size_bytes()
+                   << " bytes); restore offline with: registryd restore --from BACKUP_DIR "
+                      "--data-dir NEW_DIR --backup-id "
+                   << backup->backup_id() << "\n";
+    return 0;
+  }
   if (verb == "rotate-key") {
     auto rotated = clients->admin->RotateDataKey();
     if (!rotated.ok()) return ReportError(context.io.err, rotated.status());

@@ -30,6 +30,7 @@ commands:
   resolve --owner users/USER [--push] [--registry NAME] [--explain] [--docker-config] IMAGE...
   admin rotate-key
   admin rewrap [--batch-size N]
+  admin backup
   dev keygen --key-out FILE --jwks-out FILE [--kid KID]
   dev token --key FILE --sub SUBJECT --scope "SCOPE ..." [--group G] [--ttl SECONDS]
             [--issuer ISS] [--audience AUD] [--kid KID]

@@ -17,6 +17,7 @@
 #include "server/auth/jwt_verifier.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
+#include "storage/rocksdb/rocksdb_backups.h"
 #include "storage/rocksdb/rocksdb_kv_store.h"
 
 namespace registry::app {
@@ -79,6 +80,12 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   if (!store.ok()) return store.status();
 
   std::unique_ptr<RegistryServer> server(new RegistryServer());
+  if (!config.backup_dir.empty()) {
+    absl::StatusOr<std::unique_ptr<storage::RocksDbBackups>> backups =
+        storage::RocksDbBackups::Open(**store, config.backup_dir);
+    if (!backups.ok()) return backups.status();
+    server->backups_ = *std::move(backups);
+  }
   absl::StatusOr<seal::BarrierPtr> barrier =
       seal::OpenSealedBarrier(*std::move(store), *std::move(master_keys));
   if (!barrier.ok()) return barrier.status();
@@ -111,7 +118,8 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner});
   server->resolver_ =
       std::make_unique<service::CredentialResolver>(*server->barrier_, *server->audit_);
-  server->admin_ = std::make_unique<service::AdminManager>(*server->barrier_, *server->audit_);
+  server->admin_ = std::make_unique<service::AdminManager>(*server->barrier_, *server->audit_,
+                                                          server->backups_.get());
   server->registry_service_ =
       std::make_unique<transport::RegistryGrpcService>(*server->manager_, *server->verifier_);
   server->credential_service_ =
@@ -167,6 +175,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   resolver_.reset();
   manager_.reset();
   audit_.reset();
+  backups_.reset();
   barrier_.reset();  // Closes RocksDB and releases the data dir lock.
 }
 

@@ -20,6 +20,7 @@
 #include "server/transport/admin_grpc_service.h"
 #include "server/transport/credential_grpc_service.h"
 #include "server/transport/registry_grpc_service.h"
+#include "storage/backups.h"
 
 namespace registry::app {
 
@@ -52,6 +53,7 @@ class RegistryServer final {
   void SweepAuditEvents(absl::Duration retention, absl::Duration interval);
 
   seal::BarrierPtr barrier_;
+  storage::BackupsPtr backups_;  // Refers to the store the barrier owns.
   std::unique_ptr<auth::ReloadingTokenVerifier> verifier_;
   std::unique_ptr<service::AuditLog> audit_;
   std::unique_ptr<service::RegistryManager> manager_;

@@ -12,6 +12,8 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   // Directory of the embedded RocksDB; created on first start.
   std::string data_dir;
+  // Where AdminService.CreateBackup writes backups; empty turns backups off.
+  std::string backup_dir;
   // One base64 32-byte key per line; the first is current, later lines are older keys.
   std::string master_key_file;
   // JWKS with the token signing keys.

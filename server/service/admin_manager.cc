@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/core/field_violation.h"
+#include "server/service/timestamps.h"
 
 namespace registry::service {
 namespace {
@@ -94,6 +95,32 @@ absl::StatusOr<v1::RewrapSecretsResponse> AdminManager::RewrapSecrets(
       if (!counts.ok()) return counts.status();
       for (const auto& [term, count] : *counts) (*response.mutable_values_by_term())[term] = count;
     }
+    return response;
+  }();
+  event.set_outcome(absl::StatusCodeToString(result.status().code()));
+  if (absl::Status audited = audit_.Record({event}); !audited.ok()) return audited;
+  return result;
+}
+
+}  // namespace registry::service
+
+namespace registry::service {
+
+absl::StatusOr<v1::CreateBackupResponse> AdminManager::CreateBackup(
+    const Call& call, const v1::CreateBackupRequest& request) {
+  v1::RegistryEvent event = audit_.NewEvent(call, "AdminService/CreateBackup");
+  absl::StatusOr<v1::CreateBackupResponse> result =
+      [&]() -> absl::StatusOr<v1::CreateBackupResponse> {
+    if (absl::Status allowed = RequireAdmin(call); !allowed.ok()) return allowed;
+    if (backups_ == nullptr) {
+      return absl::FailedPreconditionError("backups are off: start registryd with --backup-dir");
+    }
+    absl::StatusOr<storage::BackupInfo> info = backups_->CreateBackup();
+    if (!info.ok()) return info.status();
+    v1::CreateBackupResponse response;
+    response.set_backup_id(info->backup_id);
+    response.set_size_bytes(info->size_bytes);
+    *response.mutable_create_time() = ToProtoTimestamp(info->create_time);
     return response;
   }();
   event.set_outcome(absl::StatusCodeToString(result.status().code()));

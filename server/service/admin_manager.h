@@ -4,6 +4,7 @@
 #include "absl/status/statusor.h"
 #include "cloudmanager/registry/v1/admin_service.pb.h"
 #include "server/seal/barrier.h"
+#include "storage/backups.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
 
@@ -14,8 +15,10 @@ namespace v1 = ::cloudmanager::registry::v1;
 // Thread-safe. Both calls run online: the store keeps serving reads and writes.
 class AdminManager final {
  public:
-  // `barrier` and `audit` must outlive the manager.
-  AdminManager(seal::Barrier& barrier, AuditLog& audit) : barrier_(barrier), audit_(audit) {}
+  // `barrier`, `audit` and `backups` must outlive the manager; `backups` may be null (no
+  // --backup-dir: CreateBackup is FAILED_PRECONDITION).
+  AdminManager(seal::Barrier& barrier, AuditLog& audit, storage::Backups* backups = nullptr)
+      : barrier_(barrier), audit_(audit), backups_(backups) {}
   AdminManager(const AdminManager&) = delete;
   AdminManager& operator=(const AdminManager&) = delete;
 
@@ -26,10 +29,14 @@ class AdminManager final {
   // INVALID_ARGUMENT on batch_size/page_token, PERMISSION_DENIED without registry.admin.
   absl::StatusOr<v1::RewrapSecretsResponse> RewrapSecrets(const Call& call,
                                                           const v1::RewrapSecretsRequest& request);
+  // A consistent online backup of the whole store (sealed values as stored).
+  absl::StatusOr<v1::CreateBackupResponse> CreateBackup(const Call& call,
+                                                        const v1::CreateBackupRequest& request);
 
  private:
   seal::Barrier& barrier_;
   AuditLog& audit_;
+  storage::Backups* backups_;
 };
 
 }  // namespace registry::service

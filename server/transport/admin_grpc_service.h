@@ -20,6 +20,8 @@ class AdminGrpcService final : public v1::AdminService::Service {
                              v1::RotateDataKeyResponse* response) override;
   grpc::Status RewrapSecrets(grpc::ServerContext* context, const v1::RewrapSecretsRequest* request,
                              v1::RewrapSecretsResponse* response) override;
+  grpc::Status CreateBackup(grpc::ServerContext* context, const v1::CreateBackupRequest* request,
+                            v1::CreateBackupResponse* response) override;
 
  private:
   service::AdminManager& manager_;
