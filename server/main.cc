@@ -33,6 +33,9 @@ ABSL_FLAG(std::string, jwt_audience, "registry-service", "required `aud` claim o
 ABSL_FLAG(int, max_registries_per_owner, 200, "registries one owner may define");
 ABSL_FLAG(int, max_request_bytes, 1 << 20, "largest request accepted, in bytes");
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection");
+ABSL_FLAG(int, max_concurrent_streams, 100, "HTTP/2 streams one connection may have open");
+ABSL_FLAG(int, max_threads, 64,
+          "threads serving calls; past capacity new calls get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "time in-flight calls get to finish on SIGTERM/SIGINT");
 ABSL_FLAG(absl::Duration, jwt_clock_skew, absl::Seconds(60),
@@ -64,7 +67,10 @@ constexpr const char* kFlagNames[] = {"listen",
                                       "tls_client_ca_file",
                                       "insecure_listen",
                                       "audit_log",
-                                      "audit_retention"};
+                                      "audit_retention",
+                                      "backup_dir",
+                                      "max_concurrent_streams",
+                                      "max_threads"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {
@@ -174,6 +180,8 @@ int main(int argc, char** argv) {
   config.audit_log = absl::GetFlag(FLAGS_audit_log);
   config.audit_retention = absl::GetFlag(FLAGS_audit_retention);
   config.backup_dir = absl::GetFlag(FLAGS_backup_dir);
+  config.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
+  config.max_threads = absl::GetFlag(FLAGS_max_threads);
 
   auto server = registry::app::RegistryServer::Start(config);
   if (!server.ok()) {

@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/impl/server_builder_option.h>
 #include <grpcpp/impl/server_builder_plugin.h>
+#include <grpcpp/resource_quota.h>
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
@@ -60,6 +61,13 @@ absl::Status CheckConfig(const ServerConfig& config) {
   if (config.jwt_issuer.empty()) return absl::InvalidArgumentError("--jwt-issuer is required");
   if (config.jwt_audience.empty()) {
     return absl::InvalidArgumentError("--jwt-audience must not be empty");
+  }
+  if (config.max_threads < 4) return absl::InvalidArgumentError("--max-threads must be at least 4");
+  if (config.max_concurrent_streams < 1) {
+    return absl::InvalidArgumentError("--max-concurrent-streams must be at least 1");
+  }
+  if (config.max_request_bytes < 1024) {
+    return absl::InvalidArgumentError("--max-request-bytes must be at least 1024");
   }
   if (config.max_registries_per_owner < 1) {
     return absl::InvalidArgumentError("--max-registries-per-owner must be at least 1");
@@ -141,6 +149,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   builder.SetOption(std::make_unique<ReflectionOption>(config.reflection));
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(config.max_request_bytes);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
+  grpc::ResourceQuota quota("registryd");
+  quota.SetMaxThreads(config.max_threads);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(server->registry_service_.get());
   builder.RegisterService(server->credential_service_.get());
   builder.RegisterService(server->admin_service_.get());

@@ -26,6 +26,11 @@ struct ServerConfig {
   int max_registries_per_owner = 200;
   // Largest request message accepted; larger ones get RESOURCE_EXHAUSTED before any work.
   int max_request_bytes = 1 << 20;
+  // HTTP/2 streams one connection may have open at once; more wait in the client.
+  int max_concurrent_streams = 100;
+  // Threads serving calls (the work capacity). Past it, new calls are refused at once with
+  // RESOURCE_EXHAUSTED instead of queueing without end.
+  int max_threads = 64;
   // Serve grpc.reflection.v1alpha so `grpcurl list` works.
   bool reflection = true;
   // Clock skew allowed for exp/nbf/iat.

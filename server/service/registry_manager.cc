@@ -164,6 +164,9 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
   }
 
   v1::Registry record = request.registry();
+  // Unknown fields are ignored, not stored: they would bypass validation, be echoed to every
+  // reader and be taken for server-set values once a later version defines their numbers.
+  record.DiscardUnknownFields();
   core::ApplyCredentialDefaults(record);
   std::vector<core::FieldViolation> violations = core::ValidateRegistry(record, "registry.");
   if (!violations.empty()) return core::InvalidArgumentError(std::move(violations));

@@ -1,0 +1,104 @@
+// Overload: offered several times the server's capacity, registryd refuses the excess at once
+// (RESOURCE_EXHAUSTED or UNAVAILABLE) instead of queueing without end, its memory stays bounded,
+// and it serves normally once the load drops.
+#include <atomic>
+#include <fstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
+#include "tests/support/server_harness.h"
+
+namespace registry::testing {
+namespace {
+
+// Resident memory of this process (server and clients), in KiB.
+long ResidentKib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return 0;
+}
+
+TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
+  ServerHarness server([](app::ServerConfig& config) { config.max_threads = 4; });
+  const std::string alice = server.UserToken("alice");
+  const std::string resolver = server.Token("deployer", "credentials.resolve");
+  {
+    auto stub = server.RegistryStub();
+    v1::CreateRegistryRequest request;
+    request.set_parent("users/alice");
+    request.set_registry_id("ghcr");
+    request.mutable_registry()->set_display_name("ghcr");
+    request.mutable_registry()->set_server("ghcr.io");
+    request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+    request.mutable_registry()->set_username("u");
+    request.mutable_registry()->set_password("p");
+    v1::Registry response;
+    ASSERT_TRUE(stub->CreateRegistry(AuthContext(alice).get(), request, &response).ok());
+  }
+  const long rss_before = ResidentKib();
+
+  // 64 clients on their own connections, each with calls in flight back to back: far more
+  // than 4 threads can serve.
+  constexpr int kClients = 64;
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, refused{0}, other{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      grpc::ChannelArguments arguments;
+      arguments.SetInt("grpc.channel_id", c);  // A connection of its own.
+      auto channel = grpc::CreateCustomChannel(server.address(), grpc::InsecureChannelCredentials(),
+                                               arguments);
+      auto stub = v1::CredentialService::NewStub(channel);
+      v1::ResolveCredentialsRequest request;
+      request.set_owner("users/alice");
+      for (int i = 0; i < 100; ++i) request.add_images("ghcr.io/team/app-" + std::to_string(i));
+      request.set_action(v1::ACTION_PULL);
+      while (!stop.load()) {
+        v1::ResolveCredentialsResponse response;
+        grpc::Status status =
+            stub->ResolveCredentials(AuthContext(resolver).get(), request, &response);
+        if (status.ok()) {
+          ++ok;
+        } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+                   status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  absl::SleepFor(absl::Seconds(3));
+  const long rss_under_load = ResidentKib();
+  stop = true;
+  for (auto& client : clients) client.join();
+  std::cout << "overload: " << ok.load() << " served, " << refused.load() << " refused, "
+            << other.load() << " other; RSS " << rss_before / 1024 << " MiB before, "
+            << rss_under_load / 1024 << " MiB under load\n";
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_GT(refused.load(), 0) << "nothing was refused: capacity is not bounded";
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_LT(rss_under_load - rss_before, 512 * 1024) << "memory grew without bound";
+
+  // Back to normal once the load is gone: every call succeeds.
+  auto stub = server.RegistryStub();
+  for (int i = 0; i < 20; ++i) {
+    v1::GetRegistryRequest request;
+    request.set_name("users/alice/registries/ghcr");
+    v1::Registry response;
+    grpc::Status status = stub->GetRegistry(AuthContext(alice).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+  }
+}
+
+}  // namespace
+}  // namespace registry::testing
