@@ -133,6 +133,22 @@ TEST_F(StartupTest, EnvironmentConfiguresAndSigtermStopsCleanly) {
   EXPECT_THAT(server.Log(), HasSubstr("stopped cleanly"));
 }
 
+TEST_F(StartupTest, CorruptDataDirIsRefusedNeverReset) {
+  {
+    Subprocess first(Flags(), {}, dir_.File("first.log"));
+    ASSERT_TRUE(first.WaitForLog("serving on port", absl::Seconds(30))) << first.Log();
+    first.Signal(SIGTERM);
+    ASSERT_EQ(first.Wait(absl::Seconds(30)), 0) << first.Log();
+  }
+  WriteFile(dir_.File("data/CURRENT"), "MANIFEST-999999\n");  // Points at nothing.
+  auto [code, log] = RunToExit(Flags());
+  EXPECT_EQ(code, 1);
+  ASSERT_EQ(ErrorLines(log).size(), 1u) << log;
+  EXPECT_THAT(ErrorLines(log)[0], HasSubstr("corrupt"));
+  // Nothing was reset: the broken CURRENT is still there for an operator to look at.
+  EXPECT_EQ(ReadFile(dir_.File("data/CURRENT")), "MANIFEST-999999\n");
+}
+
 TEST_F(StartupTest, MissingIssuerIsRefused) {
   auto argv = Flags();
   argv.pop_back();
