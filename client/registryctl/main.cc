@@ -10,8 +10,9 @@ int main(int argc, char** argv) {
                          return static_cast<const char*>(std::getenv(name));
                        }};
   return registry::ctl::RunRegistryctl(
-      std::vector<std::string>(argv + 1, argv + argc), io, [](const std::string& address) {
-        auto channel = registry::client::CreateInsecureChannel(address);
+      std::vector<std::string>(argv + 1, argv + argc), io,
+      [](const registry::ctl::Connection& connection) {
+        auto channel = registry::ctl::CreateChannel(connection);
         return registry::ctl::Stubs{registry::ctl::v1::RegistryService::NewStub(channel),
                                     registry::ctl::v1::CredentialService::NewStub(channel),
                                     registry::ctl::v1::AdminService::NewStub(channel)};

@@ -1,6 +1,11 @@
 #include "client/registryctl/registryctl.h"
 
 #include <algorithm>
+#include <optional>
+#include <tuple>
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -39,12 +44,21 @@ commands:
 TYPE is none, username-password, oauth2-token or json-token. Secrets are read from
 --secret-file (or stdin with -), never from the command line. The token comes from --token,
 --token-file or env REGISTRYCTL_TOKEN; the address from --addr or env REGISTRYCTL_ADDR
-(default 127.0.0.1:50051).
+(default 127.0.0.1:50051). --ca-file (env REGISTRYCTL_CA_FILE) switches to TLS; add
+--cert-file/--key-file (REGISTRYCTL_CERT_FILE/REGISTRYCTL_KEY_FILE) for mTLS.
 )";
 
 const std::set<std::string>& SwitchNames() {
   static const auto* names = new std::set<std::string>{"help", "push", "explain", "docker-config"};
   return *names;
+}
+
+absl::StatusOr<std::string> ReadWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read ", path));
+  std::stringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
 }
 
 absl::StatusOr<std::string> ReadToken(const Args& args, const Io& io) {
@@ -100,8 +114,23 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
                      timeout_seconds]() -> absl::StatusOr<Clients> {
     absl::StatusOr<std::string> token = ReadToken(global_args, io);
     if (!token.ok()) return token.status();
+    Connection connection{.address = address};
+    for (auto [option, env, pem] :
+         {std::tuple{"ca-file", "REGISTRYCTL_CA_FILE", &connection.tls_ca_pem},
+          std::tuple{"cert-file", "REGISTRYCTL_CERT_FILE", &connection.tls_cert_pem},
+          std::tuple{"key-file", "REGISTRYCTL_KEY_FILE", &connection.tls_key_pem}}) {
+      std::optional<std::string> path = global_args.Option(option);
+      if (!path && io.getenv(env) != nullptr) path = io.getenv(env);
+      if (!path) continue;
+      absl::StatusOr<std::string> contents = ReadWholeFile(*path);
+      if (!contents.ok()) return contents.status();
+      *pem = *std::move(contents);
+    }
+    if (connection.tls_ca_pem.empty() && !connection.tls_cert_pem.empty()) {
+      return absl::InvalidArgumentError("--cert-file needs --ca-file (TLS)");
+    }
     const client::ClientOptions options{.token = *token, .timeout = absl::Seconds(timeout_seconds)};
-    Stubs connected = stubs(address);
+    Stubs connected = stubs(connection);
     return Clients{
         std::make_unique<client::RegistryClient>(std::move(connected.registries), options),
         std::make_unique<client::CredentialClient>(std::move(connected.credentials), options),
@@ -110,7 +139,8 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
 
   const std::string group = args.positionals[0];
   const std::string verb = args.positionals.size() > 1 ? args.positionals[1] : "";
-  for (const char* global : {"addr", "token", "token-file", "output", "timeout"}) {
+  for (const char* global :
+       {"addr", "token", "token-file", "output", "timeout", "ca-file", "cert-file", "key-file"}) {
     args.options.erase(global);
   }
   context.args = args;
@@ -126,6 +156,15 @@ int RunRegistryctl(const std::vector<std::string>& argv, Io io, const StubFactor
   if (group == "admin") return RunAdminCommand(verb, context);
   io.err << "registryctl: unknown command " << group << "\n" << kUsage;
   return 2;
+}
+
+std::shared_ptr<grpc::Channel> CreateChannel(const Connection& connection) {
+  if (connection.tls_ca_pem.empty()) return client::CreateInsecureChannel(connection.address);
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = connection.tls_ca_pem;
+  options.pem_cert_chain = connection.tls_cert_pem;
+  options.pem_private_key = connection.tls_key_pem;
+  return grpc::CreateChannel(connection.address, grpc::SslCredentials(options));
 }
 
 }  // namespace registry::ctl

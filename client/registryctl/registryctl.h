@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <grpcpp/channel.h>
+
 #include "cloudmanager/registry/v1/admin_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
@@ -32,8 +34,20 @@ struct Stubs {
   std::unique_ptr<v1::AdminService::StubInterface> admin;
 };
 
-// Creates the stubs for `address` (a real channel in main, fakes in tests).
-using StubFactory = std::function<Stubs(const std::string& address)>;
+// Where and how to connect. TLS is used when `tls_ca_pem` is set; a client certificate (mTLS)
+// when `tls_cert_pem` and `tls_key_pem` are set too.
+struct Connection {
+  std::string address;
+  std::string tls_ca_pem;
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+};
+
+// Creates the stubs for a connection (a real channel in main, fakes in tests).
+using StubFactory = std::function<Stubs(const Connection& connection)>;
+
+// The real channel for `connection`.
+std::shared_ptr<grpc::Channel> CreateChannel(const Connection& connection);
 
 // Runs `registryctl <argv...>` (argv without the program name). Returns the exit code:
 // 0 success, 1 the server refused or failed, 2 usage error.

@@ -34,8 +34,8 @@ class RegistryctlTest : public ::testing::Test {
                  auto it = env.find(name);
                  return it == env.end() ? nullptr : it->second.c_str();
                }};
-    int code = ctl::RunRegistryctl(argv, io, [](const std::string& address) {
-      auto channel = client::CreateInsecureChannel(address);
+    int code = ctl::RunRegistryctl(argv, io, [](const ctl::Connection& connection) {
+      auto channel = ctl::CreateChannel(connection);
       return ctl::Stubs{v1::RegistryService::NewStub(channel),
                         v1::CredentialService::NewStub(channel),
                         v1::AdminService::NewStub(channel)};

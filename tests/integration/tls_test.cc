@@ -1,5 +1,6 @@
 // TLS and mTLS through a real gRPC client; plaintext refused off loopback without
 // --insecure-listen. Certificates come from the openssl CLI into a temp dir.
+#include "client/registryctl/registryctl.h"
 #include "server/app/tls.h"
 
 #include <gmock/gmock.h>
@@ -8,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -93,6 +95,33 @@ TEST(TlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
   foreign.pem_private_key = stranger.Read("client.key");
   foreign.pem_cert_chain = stranger.Read("client.pem");
   EXPECT_NE(HealthCheck(server.address(), grpc::SslCredentials(foreign)), grpc::StatusCode::OK);
+}
+
+TEST(TlsTest, RegistryctlSpeaksTlsAndMutualTls) {
+  Pki pki;
+  ServerHarness server([&](app::ServerConfig& config) {
+    config.tls_cert_file = pki.File("server.pem");
+    config.tls_key_file = pki.File("server.key");
+    config.tls_client_ca_file = pki.File("ca.pem");
+  });
+  auto run = [&](std::vector<std::string> argv) {
+    std::istringstream in;
+    std::ostringstream out, err;
+    const std::string token = server.UserToken("alice");
+    ctl::Io io{in, out, err, [&](const char* name) -> const char* {
+                 return std::string(name) == "REGISTRYCTL_TOKEN" ? token.c_str() : nullptr;
+               }};
+    argv.insert(argv.begin(), {"--addr", server.address()});
+    return ctl::RunRegistryctl(argv, io, [](const ctl::Connection& connection) {
+      auto channel = ctl::CreateChannel(connection);
+      return ctl::Stubs{v1::RegistryService::NewStub(channel), nullptr, nullptr};
+    });
+  };
+  EXPECT_EQ(run({"--ca-file", pki.File("ca.pem"), "--cert-file", pki.File("client.pem"),
+                 "--key-file", pki.File("client.key"), "presets"}),
+            0);
+  EXPECT_EQ(run({"--ca-file", pki.File("ca.pem"), "presets"}), 1);  // No client certificate.
+  EXPECT_EQ(run({"presets"}), 1);                                     // Plaintext.
 }
 
 TEST(TlsTest, PlaintextOffLoopbackNeedsInsecureListen) {
