@@ -12,6 +12,11 @@ absl::Status InitSodium() {
 }
 
 std::optional<std::string> DecodeBase64Url(std::string_view text) {
+  // libsodium 1.0.18 decodes every byte >= 0x80 as the last alphabet character ('_' or '/'),
+  // so such bytes would slip through as a second spelling of the same bytes: refuse them.
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  }
   std::string out(text.size() / 4 * 3 + 3, '\0');
   size_t out_len = 0;
   // With b64_end == nullptr, libsodium fails unless the whole input is consumed.

@@ -99,7 +99,9 @@ absl::StatusOr<RegistryName> ParseRegistryName(std::string_view name, std::strin
   }
   const std::string form = absl::StrCat("must have the form ", ToAbsl(kOwnerForm),
                                         "/registries/{registry} or be registries/docker-hub");
-  const size_t pos = name.find(kRegistriesSegment);
+  // The last "/registries/": registry ids contain no '/', while an owner id may itself be
+  // "registries" (users/registries/registries/x).
+  const size_t pos = name.rfind(kRegistriesSegment);
   if (pos == std::string_view::npos) return BadName(field, form);
   std::optional<OwnerName> owner = SplitOwner(name.substr(0, pos));
   if (!owner.has_value()) {

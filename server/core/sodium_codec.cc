@@ -36,6 +36,11 @@ std::string Base64Encode(std::string_view bytes, Base64Variant variant) {
 std::optional<std::string> Base64Decode(std::string_view text, Base64Variant variant) {
   EnsureSodium();
   if (text.empty()) return std::string();
+  // libsodium 1.0.18 decodes every byte >= 0x80 as the last alphabet character ('_' or '/'),
+  // so such bytes would slip through as a second spelling of the same bytes: refuse them.
+  for (char c : text) {
+    if (static_cast<unsigned char>(c) >= 0x80) return std::nullopt;
+  }
   std::string out(text.size() / 4 * 3 + 3, '\0');
   size_t len = 0;
   const char* end = nullptr;

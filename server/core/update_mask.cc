@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/field_violation.h"
 #include "server/core/sodium_codec.h"
@@ -33,9 +34,12 @@ bool Contains(const std::array<std::string_view, N>& set, std::string_view path)
   return false;
 }
 
+// `path` for a violation description: truncated and C-escaped, so the description (a proto3
+// string in google.rpc.BadRequest) stays valid UTF-8 even when the cut splits a character.
 std::string Echo(std::string_view path) {
-  if (path.size() <= kMaxEchoedPathLength) return std::string(path);
-  return absl::StrCat(ToAbsl(path.substr(0, kMaxEchoedPathLength)), "...");
+  const bool truncated = path.size() > kMaxEchoedPathLength;
+  if (truncated) path = path.substr(0, kMaxEchoedPathLength);
+  return absl::StrCat(absl::CHexEscape(ToAbsl(path)), truncated ? "..." : "");
 }
 
 bool IsSecretPath(std::string_view path) {
@@ -115,6 +119,11 @@ absl::StatusOr<std::set<std::string_view>> PathsToCopy(const v1::Registry& patch
 }
 
 }  // namespace
+
+absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask) {
+  // Which secrets `*` selects depends on the patch, whether the mask is valid does not.
+  return PathsToCopy(v1::Registry(), mask).status();
+}
 
 absl::StatusOr<UpdateResult> ApplyUpdateMask(const v1::Registry& existing,
                                              const v1::Registry& patch,

@@ -35,4 +35,8 @@ absl::StatusOr<UpdateResult> ApplyUpdateMask(const v1::Registry& existing,
                                              const v1::Registry& patch,
                                              const google::protobuf::FieldMask& mask);
 
+// The mask checks of ApplyUpdateMask alone (same errors), without a stored record: lets a
+// caller refuse a malformed mask before looking at state (NOT_FOUND, ABORTED).
+absl::Status ValidateUpdateMask(const google::protobuf::FieldMask& mask);
+
 }  // namespace registry::core

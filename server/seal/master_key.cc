@@ -30,6 +30,11 @@ std::string_view Trim(std::string_view s) {
 // Decodes one whole base64 line into `out` (sized to hold at least the decoded bytes).
 // Returns the decoded length, or -1 if the line is not valid base64 with or without padding.
 long DecodeBase64(std::string_view line, SecureBytes& out) {
+  // libsodium 1.0.18 decodes every byte >= 0x80 as the last alphabet character ('_' or '/'),
+  // so such bytes would slip through as a second spelling of the same bytes: refuse them.
+  for (char c : line) {
+    if (static_cast<unsigned char>(c) >= 0x80) return -1;
+  }
   for (int variant : {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING}) {
     size_t len = 0;
     // b64_end == nullptr: the whole input must be consumed, otherwise it is an error.

@@ -16,23 +16,36 @@ constexpr int kDefaultBatch = 1000;
 constexpr int kMaxBatch = 10000;
 constexpr char kTokenPrefix[] = "rw1.";
 
-std::string EncodeResumeToken(const std::string& start_after) {
+// The resume token: "rw1." + base64url(start_after) + "." + keyed MAC (the barrier's
+// master-key-derived fingerprint), so a forged or tampered token cannot skip values.
+std::string Base64Url(std::string_view bytes) {
   std::vector<char> encoded(
-      sodium_base64_ENCODED_LEN(start_after.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING));
+      sodium_base64_ENCODED_LEN(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING));
   sodium_bin2base64(encoded.data(), encoded.size(),
-                    reinterpret_cast<const unsigned char*>(start_after.data()), start_after.size(),
+                    reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
                     sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  return absl::StrCat(kTokenPrefix, encoded.data());
+  return encoded.data();
 }
 
-absl::StatusOr<std::string> DecodeResumeToken(const std::string& token) {
-  const std::string prefix = kTokenPrefix;
+std::string TokenMac(const seal::Barrier& barrier, const std::string& start_after) {
+  return barrier.Fingerprint(absl::StrCat("rewrap-resume-token:", start_after));
+}
+
+std::string EncodeResumeToken(const seal::Barrier& barrier, const std::string& start_after) {
+  return absl::StrCat(kTokenPrefix, Base64Url(start_after), ".", TokenMac(barrier, start_after));
+}
+
+absl::StatusOr<std::string> DecodeResumeToken(const seal::Barrier& barrier,
+                                              const std::string& token) {
   auto invalid = [] {
     return core::InvalidArgumentError(
         {{"page_token", "is not a token this server issued; start again without it"}});
   };
+  const std::string prefix = kTokenPrefix;
   if (token.rfind(prefix, 0) != 0 || token.size() > 4096) return invalid();
-  const std::string body = token.substr(prefix.size());
+  const size_t dot = token.rfind('.');
+  if (dot <= prefix.size()) return invalid();
+  const std::string body = token.substr(prefix.size(), dot - prefix.size());
   std::string decoded(body.size(), '\0');
   size_t length = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
@@ -41,6 +54,12 @@ absl::StatusOr<std::string> DecodeResumeToken(const std::string& token) {
     return invalid();
   }
   decoded.resize(length);
+  const std::string mac = token.substr(dot + 1);
+  const std::string expected = TokenMac(barrier, decoded);
+  if (mac.size() != expected.size() ||
+      sodium_memcmp(mac.data(), expected.data(), expected.size()) != 0) {
+    return invalid();
+  }
   return decoded;
 }
 
@@ -70,16 +89,22 @@ absl::StatusOr<v1::RewrapSecretsResponse> AdminManager::RewrapSecrets(
   absl::StatusOr<v1::RewrapSecretsResponse> result =
       [&]() -> absl::StatusOr<v1::RewrapSecretsResponse> {
     if (absl::Status allowed = RequireAdmin(call); !allowed.ok()) return allowed;
+    std::vector<core::FieldViolation> violations;
     if (request.batch_size() < 0 || request.batch_size() > kMaxBatch) {
-      return core::InvalidArgumentError(
-          {{"batch_size", absl::StrCat("must be between 0 and ", kMaxBatch)}});
+      violations.push_back({"batch_size", absl::StrCat("must be between 0 and ", kMaxBatch)});
     }
     std::string start_after;
     if (!request.page_token().empty()) {
-      absl::StatusOr<std::string> decoded = DecodeResumeToken(request.page_token());
-      if (!decoded.ok()) return decoded.status();
-      start_after = *std::move(decoded);
+      absl::StatusOr<std::string> decoded = DecodeResumeToken(barrier_, request.page_token());
+      if (decoded.ok()) {
+        start_after = *std::move(decoded);
+      } else {
+        for (core::FieldViolation& v : core::ViolationsOf(decoded.status())) {
+          violations.push_back(std::move(v));
+        }
+      }
     }
+    if (!violations.empty()) return core::InvalidArgumentError(std::move(violations));
     const int batch = request.batch_size() == 0 ? kDefaultBatch : request.batch_size();
     absl::StatusOr<seal::RewrapProgress> progress = barrier_.RewrapBatch(start_after, batch);
     if (!progress.ok()) return progress.status();
@@ -89,7 +114,7 @@ absl::StatusOr<v1::RewrapSecretsResponse> AdminManager::RewrapSecrets(
     response.set_done(progress->done);
     response.set_current_term(barrier_.CurrentTerm());
     if (!progress->done)
-      response.set_next_page_token(EncodeResumeToken(progress->next_start_after));
+      response.set_next_page_token(EncodeResumeToken(barrier_, progress->next_start_after));
     if (progress->done) {
       absl::StatusOr<std::map<uint32_t, uint64_t>> counts = barrier_.CountValuesByTerm();
       if (!counts.ok()) return counts.status();

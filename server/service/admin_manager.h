@@ -4,9 +4,9 @@
 #include "absl/status/statusor.h"
 #include "cloudmanager/registry/v1/admin_service.pb.h"
 #include "server/seal/barrier.h"
-#include "storage/backups.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
+#include "storage/backups.h"
 
 namespace registry::service {
 

@@ -103,19 +103,25 @@ absl::Status AuditLog::Record(std::vector<v1::RegistryEvent> events) {
 absl::StatusOr<v1::ListRegistryEventsResponse> AuditLog::List(const core::RegistryName& registry,
                                                               int page_size,
                                                               const std::string& page_token) {
-  if (page_size < 0) return core::InvalidArgumentError({{"page_size", "must not be negative"}});
-  page_size = page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
+  // Every bad field at once (page_size and page_token).
+  std::vector<core::FieldViolation> violations;
+  if (page_size < 0) violations.push_back({"page_size", "must not be negative"});
+  page_size = page_size <= 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
   const std::string prefix = EventKeyPrefix(registry);
   std::string start_after;
   if (!page_token.empty()) {
     absl::StatusOr<core::PageToken> token = core::DecodePageToken(page_token);
-    if (!token.ok()) return token.status();
-    if (token->parent != registry.ToString()) {
-      return core::InvalidArgumentError(
-          {{"page_token", "was issued for another parent; start again without it"}});
+    if (!token.ok()) {
+      for (core::FieldViolation& v : core::ViolationsOf(token.status())) {
+        violations.push_back(std::move(v));
+      }
+    } else if (token->parent != registry.ToString()) {
+      violations.push_back({"page_token", "was issued for another parent; start again without it"});
+    } else {
+      start_after = prefix + token->last_registry_id;
     }
-    start_after = prefix + token->last_registry_id;
   }
+  if (!violations.empty()) return core::InvalidArgumentError(std::move(violations));
   absl::StatusOr<std::vector<storage::KeyValue>> page =
       barrier_.Scan(prefix, start_after, static_cast<size_t>(page_size));
   if (!page.ok()) return page.status();

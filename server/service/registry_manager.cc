@@ -230,20 +230,24 @@ absl::StatusOr<v1::ListRegistriesResponse> RegistryManager::ListRegistries(
   const auth::Principal& caller = call.caller;
   absl::StatusOr<core::OwnerName> owner = core::ParseOwnerName(request.parent(), "parent");
   if (!owner.ok()) return owner.status();
-  if (request.page_size() < 0) {
-    return core::InvalidArgumentError({{"page_size", "must not be negative"}});
-  }
+  // Every bad field at once (page_size and page_token).
+  std::vector<core::FieldViolation> violations;
+  if (request.page_size() < 0) violations.push_back({"page_size", "must not be negative"});
   const bool first_page = request.page_token().empty();
   std::string start_after;
   if (!first_page) {
     absl::StatusOr<core::PageToken> token = core::DecodePageToken(request.page_token());
-    if (!token.ok()) return token.status();
-    if (token->parent != request.parent()) {
-      return core::InvalidArgumentError(
-          {{"page_token", "was issued for another parent; start again without it"}});
+    if (!token.ok()) {
+      for (core::FieldViolation& v : core::ViolationsOf(token.status())) {
+        violations.push_back(std::move(v));
+      }
+    } else if (token->parent != request.parent()) {
+      violations.push_back({"page_token", "was issued for another parent; start again without it"});
+    } else {
+      start_after = token->last_registry_id;
     }
-    start_after = token->last_registry_id;
   }
+  if (!violations.empty()) return core::InvalidArgumentError(std::move(violations));
   if (absl::Status allowed = AuthorizeRead(caller, *owner); !allowed.ok()) return allowed;
 
   int page_size = request.page_size() == 0 ? kDefaultPageSize : request.page_size();
@@ -305,6 +309,8 @@ absl::StatusOr<v1::Registry> RegistryManager::DoUpdate(const auth::Principal& ca
   if (name->global) return GlobalIsImmutable(caller);
   event.set_owner(name->owner.ToString());
   if (absl::Status allowed = AuthorizeWrite(caller, name->owner); !allowed.ok()) return allowed;
+  // A malformed mask is INVALID_ARGUMENT before any state check (NOT_FOUND, ABORTED).
+  if (absl::Status mask = core::ValidateUpdateMask(request.update_mask()); !mask.ok()) return mask;
 
   const std::string key = core::RegistryKey(name->owner, name->registry_id);
   absl::MutexLock lock(&OwnerLock(name->owner.ToString()));
@@ -383,7 +389,17 @@ absl::StatusOr<v1::ListRegistryEventsResponse> RegistryManager::ListRegistryEven
     const Call& call, const v1::ListRegistryEventsRequest& request) {
   absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.parent(), "parent");
   if (!name.ok()) return name.status();
-  if (name->global) return v1::ListRegistryEventsResponse();
+  if (name->global) {
+    // No trail of its own, but bad paging input is still refused.
+    if (request.page_size() < 0) {
+      return core::InvalidArgumentError({{"page_size", "must not be negative"}});
+    }
+    if (!request.page_token().empty()) {
+      return core::InvalidArgumentError(
+          {{"page_token", "is not a token this server issued; start again without it"}});
+    }
+    return v1::ListRegistryEventsResponse();
+  }
   if (absl::Status allowed = AuthorizeRead(call.caller, name->owner); !allowed.ok()) {
     return allowed;
   }

@@ -1,13 +1,13 @@
 // Online backups under write load, restored offline with `registryd restore`: the restored
 // store holds every write acknowledged before the backup began, nothing that was never
 // acknowledged, and its secrets open with the same master key.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <mutex>
 #include <set>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "cloudmanager/registry/v1/admin_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
@@ -64,8 +64,8 @@ TEST(BackupTest, BackupUnderLoadRestoresExactlyTheAcknowledgedState) {
   const int issued_by_end_bound = next.load();  // Grows during the call; bounded below.
   auto admin = v1::AdminService::NewStub(server.channel());
   v1::CreateBackupResponse backup;
-  grpc::Status status =
-      admin->CreateBackup(AuthContext(server.Token("operator", "registry.admin")).get(), {}, &backup);
+  grpc::Status status = admin->CreateBackup(
+      AuthContext(server.Token("operator", "registry.admin")).get(), {}, &backup);
   ASSERT_TRUE(status.ok()) << status.error_message();
   std::set<int> by_end;
   {
@@ -81,13 +81,15 @@ TEST(BackupTest, BackupUnderLoadRestoresExactlyTheAcknowledgedState) {
   // Restore offline with the binary, into a new dir, then serve it with the same keys.
   TempDir restored_root;
   const std::string restored = restored_root.File("data");
-  Subprocess restore({REGISTRYD_PATH, "restore", "--from=" + backups.File("b"),
-                      "--data-dir=" + restored, "--backup-id=" + std::to_string(backup.backup_id())},
-                     {}, restored_root.File("restore.log"));
+  Subprocess restore(
+      {REGISTRYD_PATH, "restore", "--from=" + backups.File("b"), "--data-dir=" + restored,
+       "--backup-id=" + std::to_string(backup.backup_id())},
+      {}, restored_root.File("restore.log"));
   ASSERT_EQ(restore.Wait(absl::Seconds(60)), 0) << restore.Log();
   // Restoring over an existing database is refused.
-  Subprocess again({REGISTRYD_PATH, "restore", "--from=" + backups.File("b"), "--data-dir=" + restored},
-                   {}, restored_root.File("again.log"));
+  Subprocess again(
+      {REGISTRYD_PATH, "restore", "--from=" + backups.File("b"), "--data-dir=" + restored}, {},
+      restored_root.File("again.log"));
   EXPECT_EQ(again.Wait(absl::Seconds(60)), 1);
   EXPECT_THAT(again.Log(), ::testing::HasSubstr("not empty"));
 
@@ -134,13 +136,14 @@ TEST(BackupTest, WithoutBackupDirCreateBackupIsFailedPrecondition) {
   ServerHarness server;
   auto admin = v1::AdminService::NewStub(server.channel());
   v1::CreateBackupResponse backup;
-  EXPECT_EQ(admin->CreateBackup(AuthContext(server.Token("operator", "registry.admin")).get(), {},
-                                &backup)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(admin->CreateBackup(AuthContext(server.UserToken("alice")).get(), {}, &backup)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      admin
+          ->CreateBackup(AuthContext(server.Token("operator", "registry.admin")).get(), {}, &backup)
+          .error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      admin->CreateBackup(AuthContext(server.UserToken("alice")).get(), {}, &backup).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 }
 
 }  // namespace

@@ -2,15 +2,15 @@
 // SIGKILLed at random moments. After every restart each acknowledged write is present with its
 // acknowledged content, nothing unacknowledged is half-applied, and every secret opens.
 // Cycles: REGISTRY_CRASH_CYCLES (default 20; scripts/crash-soak.sh runs more).
+#include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <random>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "tests/support/server_harness.h"
@@ -34,8 +34,8 @@ std::string IdOf(int writer, int index) {
   return "w" + std::to_string(writer) + "-" + std::to_string(index);
 }
 
-grpc::Status Apply(v1::RegistryService::Stub& stub, const std::string& token,
-                   const std::string& id, int from_version, int to_version) {
+grpc::Status Apply(v1::RegistryService::Stub& stub, const std::string& token, const std::string& id,
+                   int from_version, int to_version) {
   auto context = AuthContext(token);
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
   v1::Registry response;
@@ -88,12 +88,12 @@ class CrashTest : public ::testing::Test {
   // Starts registryd; returns its channel.
   std::shared_ptr<grpc::Channel> Start(int cycle) {
     process_ = std::make_unique<Subprocess>(
-        std::vector<std::string>{REGISTRYD_PATH, "--listen=127.0.0.1:0",
-                                 "--data-dir=" + dir_.File("data"),
-                                 "--master-key-file=" + dir_.File("master.key"),
-                                 "--jwks-file=" + dir_.File("jwks.json"),
-                                 "--jwt-issuer=" + std::string(kIssuer)},
-        std::map<std::string, std::string>{}, dir_.File("registryd-" + std::to_string(cycle) + ".log"));
+        std::vector<std::string>{
+            REGISTRYD_PATH, "--listen=127.0.0.1:0", "--data-dir=" + dir_.File("data"),
+            "--master-key-file=" + dir_.File("master.key"), "--jwks-file=" + dir_.File("jwks.json"),
+            "--jwt-issuer=" + std::string(kIssuer)},
+        std::map<std::string, std::string>{},
+        dir_.File("registryd-" + std::to_string(cycle) + ".log"));
     EXPECT_TRUE(process_->WaitForLog("serving on port", absl::Seconds(60))) << process_->Log();
     const std::string log = process_->Log();
     const size_t at = log.find("serving on port ") + 16;
@@ -123,7 +123,8 @@ class CrashTest : public ::testing::Test {
       v1::ResolveCredentialsRequest request;
       request.set_owner("users/alice");
       request.set_action(v1::ACTION_PULL);
-      for (const auto& [id, version] : stored) request.add_images("registry.example.com/" + id + "/app");
+      for (const auto& [id, version] : stored)
+        request.add_images("registry.example.com/" + id + "/app");
       v1::ResolveCredentialsResponse response;
       grpc::Status resolved =
           credentials->ResolveCredentials(AuthContext(resolver_).get(), request, &response);

@@ -127,6 +127,35 @@ TEST(KeyManagementTest, RotationAndRewrapRunOnlineAndLoseNothing) {
   }
 }
 
+TEST(KeyManagementTest, RewrapResumeTokensCannotBeForged) {
+  ServerHarness server;
+  auto stub = server.RegistryStub();
+  const std::string alice = server.UserToken("alice");
+  for (int i = 0; i < 6; ++i)
+    ASSERT_TRUE(Upsert(*stub, alice, "r" + std::to_string(i), "pw", true).ok());
+  auto admin = v1::AdminService::NewStub(server.channel());
+  const std::string admin_token = server.Token("operator", "registry.admin");
+  v1::RewrapSecretsRequest request;
+  request.set_batch_size(2);
+  v1::RewrapSecretsResponse response;
+  ASSERT_TRUE(admin->RewrapSecrets(AuthContext(admin_token).get(), request, &response).ok());
+  ASSERT_FALSE(response.next_page_token().empty());
+  const std::string token = response.next_page_token();
+  for (size_t i = 4; i < token.size(); ++i) {  // Flip every character after the prefix.
+    std::string tampered = token;
+    tampered[i] = tampered[i] == 'A' ? 'B' : 'A';
+    request.set_page_token(tampered);
+    grpc::Status status = admin->RewrapSecrets(AuthContext(admin_token).get(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << tampered;
+    EXPECT_THAT(ViolatedFields(status), ::testing::ElementsAre("page_token"));
+  }
+  request.set_page_token("rw1.enp6");  // A well-formed body with no MAC.
+  EXPECT_EQ(admin->RewrapSecrets(AuthContext(admin_token).get(), request, &response).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  request.set_page_token(token);
+  EXPECT_TRUE(admin->RewrapSecrets(AuthContext(admin_token).get(), request, &response).ok());
+}
+
 TEST(KeyManagementTest, MasterKeyChangeAcrossARestart) {
   ServerHarness server;
   const std::string alice = server.UserToken("alice");

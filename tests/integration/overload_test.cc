@@ -1,14 +1,14 @@
 // Overload: offered several times the server's capacity, registryd refuses the excess at once
 // (RESOURCE_EXHAUSTED or UNAVAILABLE) instead of queueing without end, its memory stays bounded,
 // and it serves normally once the load drops.
+#include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <fstream>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "tests/support/server_harness.h"

@@ -1,6 +1,5 @@
 // TLS and mTLS through a real gRPC client; plaintext refused off loopback without
 // --insecure-listen. Certificates come from the openssl CLI into a temp dir.
-#include "client/registryctl/registryctl.h"
 #include "server/app/tls.h"
 
 #include <gmock/gmock.h>
@@ -12,6 +11,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "client/registryctl/registryctl.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/server_harness.h"
 
@@ -121,7 +121,7 @@ TEST(TlsTest, RegistryctlSpeaksTlsAndMutualTls) {
                  "--key-file", pki.File("client.key"), "presets"}),
             0);
   EXPECT_EQ(run({"--ca-file", pki.File("ca.pem"), "presets"}), 1);  // No client certificate.
-  EXPECT_EQ(run({"presets"}), 1);                                     // Plaintext.
+  EXPECT_EQ(run({"presets"}), 1);                                   // Plaintext.
 }
 
 TEST(TlsTest, PlaintextOffLoopbackNeedsInsecureListen) {
