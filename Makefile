@@ -11,9 +11,15 @@ export CCACHE_NOHASHDIR := 1
 DEBIAN_PACKAGES := cmake make g++ pkg-config ccache git \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
 	librocksdb-dev libsodium-dev libabsl-dev nlohmann-json3-dev libssl-dev openssl \
-	libgtest-dev libgmock-dev googletest libbenchmark-dev
+	libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-14-dev
 
-.PHONY: deps configure build test run lint-proto format clean
+FUZZ_SECONDS ?= 60
+ASAN_BUILD_DIR ?= build-asan
+# Sanitizer findings fail the test that hit them.
+SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+.PHONY: deps configure build test test-unit test-sanitize fuzz run lint-proto format clean
 
 # Installs the Debian packages that are missing (needs root or sudo on a fresh machine).
 deps:
@@ -33,8 +39,20 @@ configure: deps
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-test: build
+# Everything CI runs: the suite, the suite again under ASan+UBSan, and every fuzzer.
+test: test-unit test-sanitize fuzz
+
+test-unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j$(JOBS) --timeout 900
+
+test-sanitize: deps
+	cmake -S . -B $(ASAN_BUILD_DIR) -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS=-O1 \
+	  -DREGISTRY_SANITIZE=address,undefined
+	cmake --build $(ASAN_BUILD_DIR) -j$(JOBS)
+	$(SANITIZER_ENV) ctest --test-dir $(ASAN_BUILD_DIR) --output-on-failure -j$(JOBS) --timeout 1800
+
+fuzz: deps
+	scripts/run-fuzzers.sh $(FUZZ_SECONDS)
 
 run: build
 	scripts/dev-run.sh $(BUILD_DIR)/bin

@@ -46,6 +46,10 @@ absl::StatusOr<std::string> DecodeResumeToken(const seal::Barrier& barrier,
   const size_t dot = token.rfind('.');
   if (dot <= prefix.size()) return invalid();
   const std::string body = token.substr(prefix.size(), dot - prefix.size());
+  // libsodium 1.0.18 decodes bytes >= 0x80 as if they were '_': refuse them up front.
+  for (char c : body) {
+    if (static_cast<unsigned char>(c) >= 0x80) return invalid();
+  }
   std::string decoded(body.size(), '\0');
   size_t length = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(),
