@@ -1,1 +1,116 @@
-int main(){}
+// registry-null-server: the framework ceiling for ResolveCredentials (issue 6).
+//
+// A gRPC C++ server that does nothing but answer
+//   /cloudmanager.registry.v1.CredentialService/ResolveCredentials
+// through a raw unary callback method (ByteBuffer in, ByteBuffer out; no parsing, no auth, no
+// storage) with fixed response bytes read from a file: the serialized ResolveCredentialsResponse
+// that `registry-bench --capture-response FILE` captured from registryd for the same request.
+// It also serves grpc.health.v1.Health/Check (a standard sync handler, like registryd's) so the
+// same driver can run against it unchanged.
+//
+// Usage: registry-null-server --listen=127.0.0.1:0 --response-file=resp.bin [--port-file=F]
+// Prints "listening on <port>" once serving; runs until SIGINT/SIGTERM.
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/slice.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve on (port 0 picks a free port)");
+ABSL_FLAG(std::string, response_file, "",
+          "serialized ResolveCredentialsResponse to answer every call with");
+ABSL_FLAG(std::string, port_file, "", "if set, the bound port is written here once serving");
+ABSL_FLAG(int, max_concurrent_streams, 100,
+          "HTTP/2 streams per connection (registryd's default, for an identical setup)");
+
+namespace {
+
+namespace v1 = ::cloudmanager::registry::v1;
+
+// The raw unary callback method, installed by the generated template over the plain service.
+class NullCredentialService final
+    : public v1::CredentialService::WithRawCallbackMethod_ResolveCredentials<
+          v1::CredentialService::Service> {
+ public:
+  explicit NullCredentialService(std::string bytes) {
+    grpc::Slice slice(bytes);
+    response_ = grpc::ByteBuffer(&slice, 1);
+  }
+
+  grpc::ServerUnaryReactor* ResolveCredentials(grpc::CallbackServerContext* context,
+                                               const grpc::ByteBuffer* /*request*/,
+                                               grpc::ByteBuffer* response) override {
+    *response = response_;  // Shares the slice (refcounted), no copy of the bytes.
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  grpc::ByteBuffer response_;
+};
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop.store(true); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  const std::string path = absl::GetFlag(FLAGS_response_file);
+  if (path.empty()) {
+    std::cerr << "registry-null-server: --response-file is required\n";
+    return 2;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::cerr << "registry-null-server: cannot read " << path << "\n";
+    return 2;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string bytes = buffer.str();
+  v1::ResolveCredentialsResponse check;
+  if (!check.ParseFromString(bytes)) {
+    std::cerr << "registry-null-server: " << path << " is not a ResolveCredentialsResponse\n";
+    return 2;
+  }
+
+  grpc::EnableDefaultHealthCheckService(true);
+  NullCredentialService service(bytes);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             absl::GetFlag(FLAGS_max_concurrent_streams));
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    std::cerr << "registry-null-server: cannot listen on " << absl::GetFlag(FLAGS_listen) << "\n";
+    return 1;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  if (!absl::GetFlag(FLAGS_port_file).empty()) {
+    std::ofstream(absl::GetFlag(FLAGS_port_file)) << port << "\n";
+  }
+  std::cout << "listening on " << port << " (" << bytes.size() << " response bytes)" << std::endl;
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_stop.load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  return 0;
+}
