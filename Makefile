@@ -19,7 +19,7 @@ ASAN_BUILD_DIR ?= build-asan
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: deps configure build test test-unit test-sanitize fuzz run lint-proto format clean
+.PHONY: deps configure build test test-unit test-sanitize fuzz bench run lint-proto format clean
 
 # Installs the Debian packages that are missing (needs root or sudo on a fresh machine).
 deps:
@@ -53,6 +53,10 @@ test-sanitize: deps
 
 fuzz: deps
 	scripts/run-fuzzers.sh $(FUZZ_SECONDS)
+
+# Performance: registryd vs a do-nothing gRPC server, plus micro-benchmarks (bench/README.md).
+bench: deps
+	BENCH_MICRO=1 scripts/bench.sh
 
 run: build
 	scripts/dev-run.sh $(BUILD_DIR)/bin

@@ -24,6 +24,8 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
+#include <algorithm>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -63,13 +65,31 @@ class NullCredentialService final
   grpc::ByteBuffer response_;
 };
 
+// Accepts --flag-name as well as --flag_name (absl flags use underscores).
+std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
+  storage.assign(argv, argv + argc);
+  std::vector<char*> out;
+  for (std::string& arg : storage) {
+    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
+      const size_t end = std::min(arg.find('='), arg.size());
+      for (size_t i = 2; i < end; ++i) {
+        if (arg[i] == '-') arg[i] = '_';
+      }
+    }
+    out.push_back(arg.data());
+  }
+  return out;
+}
+
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> arg_storage;
+  std::vector<char*> args = DashesToUnderscores(argc, argv, arg_storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   const std::string path = absl::GetFlag(FLAGS_response_file);
   if (path.empty()) {
     std::cerr << "registry-null-server: --response-file is required\n";

@@ -326,6 +326,7 @@ class Slot {
         create_request_.set_parent(absl::StrCat("users/", create_owner_));
         create_request_.set_registry_id(absl::StrCat("r-", n));
         v1::Registry* r = create_request_.mutable_registry();
+        r->set_display_name(absl::StrCat("Created ", n));
         r->set_server(absl::StrCat("create-", n, ".bench.example.com"));
         r->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
         r->set_username("robot");
@@ -392,6 +393,22 @@ class Slot {
   std::vector<int64_t> latencies_;
 };
 
+// Accepts --flag-name as well as --flag_name (absl flags use underscores).
+std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
+  storage.assign(argv, argv + argc);
+  std::vector<char*> out;
+  for (std::string& arg : storage) {
+    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
+      const size_t end = std::min(arg.find('='), arg.size());
+      for (size_t i = 2; i < end; ++i) {
+        if (arg[i] == '-') arg[i] = '_';
+      }
+    }
+    out.push_back(arg.data());
+  }
+  return out;
+}
+
 double Percentile(const std::vector<int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()));
@@ -429,7 +446,9 @@ int Capture(const Tokens& tokens, const std::vector<std::string>& images) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> arg_storage;
+  std::vector<char*> args = DashesToUnderscores(argc, argv, arg_storage);
+  absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   std::vector<Rpc> rpcs;
   for (absl::string_view name : absl::StrSplit(absl::GetFlag(FLAGS_rpc), ',')) {
     Rpc rpc;
