@@ -41,8 +41,8 @@ struct SecretWiper {
 
 struct ValidatedRequest {
   core::OwnerName owner;
-  std::vector<core::ImageReference> images;
-  std::optional<core::RegistryName> registry;
+  std::vector<core::ImageReference> images{};
+  std::optional<core::RegistryName> registry{};
 };
 
 absl::StatusOr<ValidatedRequest> Validate(const v1::ResolveCredentialsRequest& request) {

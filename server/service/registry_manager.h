@@ -24,9 +24,9 @@ struct RegistryManagerOptions {
   // Create fails with RESOURCE_EXHAUSTED once an owner holds this many registries.
   int max_registries_per_owner = 200;
   // Source of create/update times. Defaults to absl::Now.
-  std::function<absl::Time()> clock;
+  std::function<absl::Time()> clock{};
   // Source of random bytes for server-chosen registry ids. Defaults to libsodium randombytes.
-  std::function<uint64_t()> random;
+  std::function<uint64_t()> random{};
 };
 
 // Thread safety: all methods may be called concurrently. Mutations of one owner are serialized

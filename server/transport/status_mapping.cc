@@ -45,8 +45,9 @@ grpc::StatusCode ToGrpcCode(absl::StatusCode code) {
       return grpc::StatusCode::DATA_LOSS;
     case absl::StatusCode::kUnauthenticated:
       return grpc::StatusCode::UNAUTHENTICATED;
+    default:
+      return grpc::StatusCode::UNKNOWN;
   }
-  return grpc::StatusCode::UNKNOWN;
 }
 
 }  // namespace
