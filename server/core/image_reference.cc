@@ -10,6 +10,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/core/docker_path.h"
 #include "server/core/string_view_bridge.h"
 
 namespace registry::core {
@@ -21,11 +22,6 @@ constexpr std::string_view kOfficialRepoPrefix = "library/";
 constexpr std::string_view kDefaultTag = "latest";
 // Longest prefix of an input quoted in an error message.
 constexpr size_t kMaxQuotedLength = 256;
-
-bool IsLowerAlnum(char c) {
-  return absl::ascii_islower(static_cast<unsigned char>(c)) ||
-         absl::ascii_isdigit(static_cast<unsigned char>(c));
-}
 
 bool IsAlnum(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)); }
 
@@ -49,31 +45,6 @@ std::string Quote(std::string_view s) {
   const bool truncated = s.size() > kMaxQuotedLength;
   if (truncated) s = s.substr(0, kMaxQuotedLength);
   return absl::StrCat("\"", absl::CHexEscape(ToAbsl(s)), truncated ? "...\"" : "\"");
-}
-
-// Path component: [a-z0-9]+ runs joined by one of `.`, `_`, `__`, `-`+
-// (regexp.go pathComponent).
-bool IsPathComponent(std::string_view s) {
-  size_t i = 0;
-  auto alnum_run = [&] {
-    const size_t start = i;
-    while (i < s.size() && IsLowerAlnum(s[i])) ++i;
-    return i > start;
-  };
-  if (!alnum_run()) return false;
-  while (i < s.size()) {
-    if (s[i] == '.') {
-      ++i;
-    } else if (s[i] == '_') {
-      i += (i + 1 < s.size() && s[i + 1] == '_') ? 2 : 1;
-    } else if (s[i] == '-') {
-      while (i < s.size() && s[i] == '-') ++i;
-    } else {
-      return false;
-    }
-    if (!alnum_run()) return false;
-  }
-  return true;
 }
 
 // domain-component: [a-zA-Z0-9] | [a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9].
@@ -243,7 +214,7 @@ absl::StatusOr<ImageReference> ParseImageReference(std::string_view image) {
     if (component.empty()) {
       return invalid("path has an empty component (leading, trailing or double `/`)");
     }
-    if (!IsPathComponent(ToStd(component))) {
+    if (!IsDockerPathComponent(ToStd(component))) {
       return invalid(absl::StrCat("path component ", Quote(ToStd(component)),
                                   " is invalid: lowercase letters and digits separated by `.`, "
                                   "`_`, `__` or `-`"));

@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "server/core/docker_path.h"
 #include "server/core/string_view_bridge.h"
 
 namespace registry::core {
@@ -29,35 +30,6 @@ bool IsSchemeChar(char c) {
 
 bool IsLabelChar(char c) {
   return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '*' || c == '?';
-}
-
-bool IsLowerAlnum(char c) {
-  return absl::ascii_islower(static_cast<unsigned char>(c)) ||
-         absl::ascii_isdigit(static_cast<unsigned char>(c));
-}
-
-// Docker path component: [a-z0-9]+ runs joined by one of `.`, `_`, `__`, `-`+.
-bool IsDockerPathComponent(std::string_view s) {
-  size_t i = 0;
-  auto alnum_run = [&] {
-    const size_t start = i;
-    while (i < s.size() && IsLowerAlnum(s[i])) ++i;
-    return i > start;
-  };
-  if (!alnum_run()) return false;
-  while (i < s.size()) {
-    if (s[i] == '.') {
-      ++i;
-    } else if (s[i] == '_') {
-      i += (i + 1 < s.size() && s[i + 1] == '_') ? 2 : 1;
-    } else if (s[i] == '-') {
-      while (i < s.size() && s[i] == '-') ++i;
-    } else {
-      return false;
-    }
-    if (!alnum_run()) return false;
-  }
-  return true;
 }
 
 // Strips an http:// or https:// scheme; fails on any other scheme.

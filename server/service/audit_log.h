@@ -23,8 +23,9 @@ namespace v1 = ::cloudmanager::registry::v1;
 // Thread-safe. Store entries (sealed through the barrier):
 //   a/e/{owner}/{registry_id}/{event_id} → RegistryEvent   (event_id sorts newest first)
 //   a/t/{nanos hex}/{event_id}           → the a/e/ key     (retention index)
-// Events without a registry, and refused calls (PERMISSION_DENIED, INVALID_ARGUMENT,
-// UNAUTHENTICATED), go to the sink only, so strangers cannot flood an owner's trail.
+// Events without a registry, and refused calls (PERMISSION_DENIED, INVALID_ARGUMENT), go to
+// the sink only, so strangers cannot flood an owner's trail. Calls without a valid token never
+// reach the service, so they are not audited (there is no actor to record).
 class AuditLog final {
  public:
   // `barrier` must outlive the log; `sink` may be null; `clock` defaults to absl::Now.
