@@ -35,7 +35,10 @@ ABSL_FLAG(int, max_request_bytes, 1 << 20, "largest request accepted, in bytes")
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection");
 ABSL_FLAG(int, max_concurrent_streams, 100, "HTTP/2 streams one connection may have open");
 ABSL_FLAG(int, max_threads, 64,
-          "threads serving calls; past capacity new calls get RESOURCE_EXHAUSTED at once");
+          "threads serving management calls (RegistryService, AdminService); past capacity new "
+          "calls get RESOURCE_EXHAUSTED at once");
+ABSL_FLAG(int, max_inflight_resolves, 1024,
+          "ResolveCredentials calls worked on at once; more get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "time in-flight calls get to finish on SIGTERM/SIGINT");
 ABSL_FLAG(absl::Duration, jwt_clock_skew, absl::Seconds(60),
@@ -70,7 +73,8 @@ constexpr const char* kFlagNames[] = {"listen",
                                       "audit_retention",
                                       "backup_dir",
                                       "max_concurrent_streams",
-                                      "max_threads"};
+                                      "max_threads",
+                                      "max_inflight_resolves"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {
@@ -122,10 +126,10 @@ int Restore() {
                        absl::StrCat("restore failed: ", restored.status().message()));
     return 1;
   }
-  registry::app::Log(registry::app::LogLevel::kInfo,
-                     absl::StrCat("restored backup ", restored->backup_id, " (",
-                                  restored->size_bytes, " bytes, taken ",
-                                  absl::FormatTime(restored->create_time), ") into ", data_dir));
+  registry::app::Log(
+      registry::app::LogLevel::kInfo,
+      absl::StrCat("restored backup ", restored->backup_id, " (", restored->size_bytes,
+                   " bytes, taken ", absl::FormatTime(restored->create_time), ") into ", data_dir));
   return 0;
 }
 
@@ -145,7 +149,8 @@ int main(int argc, char** argv) {
   if (!ApplyEnvironment()) return 2;
   std::vector<std::string> arg_storage;
   std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
-  std::vector<char*> positional = absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
+  std::vector<char*> positional =
+      absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (positional.size() > 1) {
     if (std::string(positional[1]) == "restore" && positional.size() == 2) return Restore();
     registry::app::Log(registry::app::LogLevel::kError,
@@ -182,6 +187,7 @@ int main(int argc, char** argv) {
   config.backup_dir = absl::GetFlag(FLAGS_backup_dir);
   config.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   config.max_threads = absl::GetFlag(FLAGS_max_threads);
+  config.max_inflight_resolves = absl::GetFlag(FLAGS_max_inflight_resolves);
 
   auto server = registry::app::RegistryServer::Start(config);
   if (!server.ok()) {

@@ -18,6 +18,7 @@
 #include "server/auth/jwt_verifier.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
+#include "server/service/registry_indexes.h"
 #include "storage/rocksdb/rocksdb_backups.h"
 #include "storage/rocksdb/rocksdb_kv_store.h"
 
@@ -63,6 +64,9 @@ absl::Status CheckConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError("--jwt-audience must not be empty");
   }
   if (config.max_threads < 4) return absl::InvalidArgumentError("--max-threads must be at least 4");
+  if (config.max_inflight_resolves < 1) {
+    return absl::InvalidArgumentError("--max-inflight-resolves must be at least 1");
+  }
   if (config.max_concurrent_streams < 1) {
     return absl::InvalidArgumentError("--max-concurrent-streams must be at least 1");
   }
@@ -98,6 +102,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       seal::OpenSealedBarrier(*std::move(store), *std::move(master_keys));
   if (!barrier.ok()) return barrier.status();
   server->barrier_ = *std::move(barrier);
+  if (absl::Status indexed = service::EnsureRegistryIndexes(*server->barrier_); !indexed.ok()) {
+    return indexed;
+  }
 
   absl::StatusOr<std::unique_ptr<auth::ReloadingTokenVerifier>> verifier =
       auth::ReloadingTokenVerifier::Create(
@@ -127,11 +134,12 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   server->resolver_ =
       std::make_unique<service::CredentialResolver>(*server->barrier_, *server->audit_);
   server->admin_ = std::make_unique<service::AdminManager>(*server->barrier_, *server->audit_,
-                                                          server->backups_.get());
+                                                           server->backups_.get());
   server->registry_service_ =
       std::make_unique<transport::RegistryGrpcService>(*server->manager_, *server->verifier_);
-  server->credential_service_ =
-      std::make_unique<transport::CredentialGrpcService>(*server->resolver_, *server->verifier_);
+  server->resolve_limit_ = std::make_unique<transport::InflightLimit>(config.max_inflight_resolves);
+  server->credential_service_ = std::make_unique<transport::CredentialGrpcService>(
+      *server->resolver_, *server->verifier_, *server->resolve_limit_);
   server->admin_service_ =
       std::make_unique<transport::AdminGrpcService>(*server->admin_, *server->verifier_);
 
@@ -182,6 +190,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   if (sweeper_.joinable()) sweeper_.join();
   registry_service_.reset();
   credential_service_.reset();
+  resolve_limit_.reset();
   admin_service_.reset();
   admin_.reset();
   resolver_.reset();

@@ -28,9 +28,13 @@ struct ServerConfig {
   int max_request_bytes = 1 << 20;
   // HTTP/2 streams one connection may have open at once; more wait in the client.
   int max_concurrent_streams = 100;
-  // Threads serving calls (the work capacity). Past it, new calls are refused at once with
-  // RESOURCE_EXHAUSTED instead of queueing without end.
+  // Threads serving the management calls (RegistryService, AdminService, health), which block
+  // on durable writes. Past it, new calls are refused at once with RESOURCE_EXHAUSTED instead
+  // of queueing without end.
   int max_threads = 64;
+  // ResolveCredentials calls (callback API, no thread each) worked on at once, including those
+  // waiting for their audit events to be durable. Past it, RESOURCE_EXHAUSTED at once.
+  int max_inflight_resolves = 1024;
   // Serve grpc.reflection.v1alpha so `grpcurl list` works.
   bool reflection = true;
   // Clock skew allowed for exp/nbf/iat.

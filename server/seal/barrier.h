@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,13 @@ class Barrier {
   virtual absl::StatusOr<std::string> Get(std::string_view key) = 0;
   // Seals every put value under the current term and applies the batch atomically and durably.
   virtual absl::Status Write(const storage::WriteBatch& batch) = 0;
+  // Write without blocking the caller: seals `batch` on the calling thread, then applies it on
+  // the barrier's committer thread, merged with the other WriteAsync batches queued meanwhile
+  // into one durable store write (group commit). `done` runs exactly once, on that thread, with
+  // OK once the batch is durable, or the error (then nothing of the batch was applied); it must
+  // not block. Reserved keys fail at once (INVALID_ARGUMENT, `done` on the calling thread).
+  // Batches still queued when the barrier is destroyed are written and reported first.
+  virtual void WriteAsync(storage::WriteBatch batch, std::function<void(absl::Status)> done) = 0;
   // Like KvStore::Scan, values opened; DATA_LOSS naming the key if any value fails to open.
   virtual absl::StatusOr<std::vector<storage::KeyValue>> Scan(std::string_view prefix,
                                                               std::string_view start_after,

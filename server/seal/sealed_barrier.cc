@@ -23,6 +23,7 @@
 #include "server/seal/envelope.h"
 #include "server/seal/keyring.h"
 #include "server/seal/secure_bytes.h"
+#include "storage/group_commit.h"
 
 namespace registry::seal {
 namespace {
@@ -120,11 +121,16 @@ class SealedBarrier final : public Barrier {
       : store_(std::move(store)),
         master_key_(std::move(master_key)),
         fingerprint_key_(DeriveFingerprintKey(master_key_)),
-        keyring_(std::make_shared<const Keyring>(std::move(keyring))) {}
+        keyring_(std::make_shared<const Keyring>(std::move(keyring))),
+        committer_([this](const WriteBatch& sealed) {
+          absl::ReaderMutexLock lock(&write_mu_);
+          return store_->Write(sealed);
+        }) {}
 
   // Barrier:
   absl::StatusOr<std::string> Get(std::string_view key) override;
   absl::Status Write(const WriteBatch& batch) override;
+  void WriteAsync(WriteBatch batch, std::function<void(absl::Status)> done) override;
   absl::StatusOr<std::vector<KeyValue>> Scan(std::string_view prefix, std::string_view start_after,
                                              size_t limit) override;
   absl::StatusOr<std::vector<std::string>> ScanKeys(std::string_view prefix,
@@ -160,7 +166,31 @@ class SealedBarrier final : public Barrier {
   absl::Mutex write_mu_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const Keyring> keyring_ ABSL_GUARDED_BY(mu_);
+  // WriteAsync's group commit. Last member: destroyed first, so queued writes drain while the
+  // store and locks above still exist.
+  storage::GroupCommitter committer_;
 };
+
+// `batch` with every put value sealed under the current term; INVALID_ARGUMENT on an empty or
+// reserved key.
+absl::StatusOr<WriteBatch> SealBatch(const Keyring& keyring, const WriteBatch& batch) {
+  for (const KvMutation& m : batch.mutations) {
+    if (m.key.empty()) return absl::InvalidArgumentError("empty key");
+    if (IsReserved(m.key)) return ReservedKeyError(m.key);
+  }
+  const uint32_t term = keyring.CurrentTerm();
+  const SecureBytes& key = keyring.Current();
+  WriteBatch sealed;
+  sealed.mutations.reserve(batch.mutations.size());
+  for (const KvMutation& m : batch.mutations) {
+    if (m.kind == KvMutation::Kind::kPut) {
+      sealed.Put(m.key, SealValue(key, term, m.key, m.value));
+    } else {
+      sealed.Delete(m.key);
+    }
+  }
+  return sealed;
+}
 
 absl::StatusOr<std::string> SealedBarrier::Open(const Keyring& keyring, std::string_view key,
                                                 std::string_view sealed) {
@@ -185,24 +215,19 @@ absl::StatusOr<std::string> SealedBarrier::Get(std::string_view key) {
 }
 
 absl::Status SealedBarrier::Write(const WriteBatch& batch) {
-  for (const KvMutation& m : batch.mutations) {
-    if (m.key.empty()) return absl::InvalidArgumentError("empty key");
-    if (IsReserved(m.key)) return ReservedKeyError(m.key);
-  }
-  const std::shared_ptr<const Keyring> keyring = Snapshot();
-  const uint32_t term = keyring->CurrentTerm();
-  const SecureBytes& key = keyring->Current();
-  WriteBatch sealed;
-  sealed.mutations.reserve(batch.mutations.size());
-  for (const KvMutation& m : batch.mutations) {
-    if (m.kind == KvMutation::Kind::kPut) {
-      sealed.Put(m.key, SealValue(key, term, m.key, m.value));
-    } else {
-      sealed.Delete(m.key);
-    }
-  }
+  absl::StatusOr<WriteBatch> sealed = SealBatch(*Snapshot(), batch);
+  if (!sealed.ok()) return sealed.status();
   absl::ReaderMutexLock lock(&write_mu_);
-  return store_->Write(sealed);
+  return store_->Write(*sealed);
+}
+
+void SealedBarrier::WriteAsync(WriteBatch batch, std::function<void(absl::Status)> done) {
+  absl::StatusOr<WriteBatch> sealed = SealBatch(*Snapshot(), batch);
+  if (!sealed.ok()) {
+    done(sealed.status());
+    return;
+  }
+  committer_.Submit(*std::move(sealed), std::move(done));
 }
 
 absl::StatusOr<std::vector<KeyValue>> SealedBarrier::ScanVisible(std::string_view prefix,

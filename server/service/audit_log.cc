@@ -89,6 +89,27 @@ absl::Status AuditLog::Stage(std::vector<v1::RegistryEvent> events, storage::Wri
   return absl::OkStatus();
 }
 
+void AuditLog::RecordAsync(std::vector<v1::RegistryEvent> events,
+                           std::function<void(absl::Status)> done) {
+  storage::WriteBatch batch;
+  if (absl::Status staged = Stage(std::move(events), batch); !staged.ok()) {
+    done(staged);
+    return;
+  }
+  if (batch.mutations.empty()) {
+    done(absl::OkStatus());
+    return;
+  }
+  barrier_.WriteAsync(std::move(batch), [done = std::move(done)](absl::Status written) {
+    if (!written.ok()) {
+      done(absl::UnavailableError(
+          absl::StrCat("audit store unavailable, nothing was done: ", written.message())));
+      return;
+    }
+    done(absl::OkStatus());
+  });
+}
+
 absl::Status AuditLog::Record(std::vector<v1::RegistryEvent> events) {
   storage::WriteBatch batch;
   if (absl::Status staged = Stage(std::move(events), batch); !staged.ok()) return staged;

@@ -42,6 +42,11 @@ class AuditLog final {
   // Stage + commit, for calls that change nothing else (resolves, refused calls).
   absl::Status Record(std::vector<v1::RegistryEvent> events);
 
+  // Record without waiting for the disk: the sink append happens now, the store entries are
+  // group-committed (Barrier::WriteAsync). `done` runs exactly once with Record's outcome,
+  // possibly on the barrier's committer thread; it must not block.
+  void RecordAsync(std::vector<v1::RegistryEvent> events, std::function<void(absl::Status)> done);
+
   // One page of `registry`'s events, newest first. INVALID_ARGUMENT on page_size/page_token.
   absl::StatusOr<v1::ListRegistryEventsResponse> List(const core::RegistryName& registry,
                                                       int page_size, const std::string& page_token);

@@ -2,6 +2,8 @@
 // push each image for one owner — on absl::Status, with no gRPC types.
 #pragma once
 
+#include <functional>
+
 #include "absl/status/statusor.h"
 #include "cloudmanager/registry/v1/credential_service.pb.h"
 #include "server/auth/principal.h"
@@ -15,8 +17,12 @@ namespace v1 = ::cloudmanager::registry::v1;
 
 // Thread-safe; reads only. The response carries secrets by design (callers hold
 // `credentials.resolve`); every other copy of a decrypted secret is wiped before returning.
+// Reads the owner's registry index (core/registry_index.h) and opens only the records of the
+// registries that answer, each at most once per call.
 class CredentialResolver final {
  public:
+  using Done = std::function<void(absl::StatusOr<v1::ResolveCredentialsResponse>)>;
+
   // `barrier` and `audit` must outlive the resolver.
   CredentialResolver(seal::Barrier& barrier, AuditLog& audit) : barrier_(barrier), audit_(audit) {}
   CredentialResolver(const CredentialResolver&) = delete;
@@ -29,6 +35,13 @@ class CredentialResolver final {
   // Every call is an audit event (one per registry whose credentials were handed out, with the
   // images it answered and the fingerprint of the secret version); when the audit log cannot
   // record it, the call fails with UNAVAILABLE and hands nothing out.
+  // The answer is computed on the calling thread; `done` runs exactly once with it after its
+  // audit events are durable (group commit: possibly on the barrier's committer thread, so it
+  // must not block). `request` is only read before this returns.
+  void ResolveCredentialsAsync(const Call& call, const v1::ResolveCredentialsRequest& request,
+                               Done done);
+
+  // ResolveCredentialsAsync, waiting for the answer.
   absl::StatusOr<v1::ResolveCredentialsResponse> ResolveCredentials(
       const Call& call, const v1::ResolveCredentialsRequest& request);
 

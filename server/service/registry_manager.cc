@@ -13,6 +13,7 @@
 #include "server/core/names.h"
 #include "server/core/page_token.h"
 #include "server/core/presets.h"
+#include "server/core/registry_index.h"
 #include "server/core/registry_validation.h"
 #include "server/core/update_mask.h"
 #include "server/service/authorization.h"
@@ -114,6 +115,36 @@ absl::StatusOr<std::string> RegistryManager::PickRegistryId(const std::string& o
   return absl::InternalError("could not pick an unused registry id");
 }
 
+absl::Status RegistryManager::StageIndexChange(const core::OwnerName& owner,
+                                               std::string_view registry_id,
+                                               const v1::Registry* record,
+                                               storage::WriteBatch& batch) {
+  const std::string key = core::RegistryIndexKey(owner);
+  core::storage_v1::RegistryIndex index;
+  absl::StatusOr<std::string> stored = barrier_.Get(key);
+  if (stored.ok()) {
+    if (!index.ParseFromString(*stored)) {
+      return absl::DataLossError(absl::StrCat("stored index under ", key, " does not parse"));
+    }
+  } else if (!absl::IsNotFound(stored.status())) {
+    return stored.status();
+  }
+  if (record != nullptr) {
+    if (absl::Status added = core::UpsertIndexEntry(index, *record); !added.ok()) {
+      return absl::InternalError(
+          absl::StrCat("validated registry does not index: ", added.message()));
+    }
+  } else {
+    core::RemoveIndexEntry(index, registry_id);
+  }
+  if (index.entries().empty()) {
+    batch.Delete(key);
+  } else {
+    batch.Put(key, index.SerializeAsString());
+  }
+  return absl::OkStatus();
+}
+
 absl::Status RegistryManager::CommitWithEvent(storage::WriteBatch& batch, v1::RegistryEvent& event,
                                               bool& recorded) {
   event.set_outcome("OK");
@@ -203,7 +234,8 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
 
   storage::WriteBatch batch;
   batch.Put(core::RegistryKey(*owner, registry_id), record.SerializeAsString());
-  absl::Status written = CommitWithEvent(batch, event, recorded);
+  absl::Status written = StageIndexChange(*owner, registry_id, &record, batch);
+  if (written.ok()) written = CommitWithEvent(batch, event, recorded);
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
   if (!written.ok()) {
     core::ClearSecrets(record);
@@ -337,7 +369,8 @@ absl::StatusOr<v1::Registry> RegistryManager::DoUpdate(const auth::Principal& ca
   if (update->secret_changed) AddSecretFingerprint(audit_, record, event);
   storage::WriteBatch batch;
   batch.Put(key, record.SerializeAsString());
-  absl::Status written = CommitWithEvent(batch, event, recorded);
+  absl::Status written = StageIndexChange(name->owner, name->registry_id, &record, batch);
+  if (written.ok()) written = CommitWithEvent(batch, event, recorded);
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
   if (!written.ok()) {
     core::ClearSecrets(record);
@@ -375,6 +408,10 @@ absl::Status RegistryManager::DoDelete(const auth::Principal& caller,
   }
   storage::WriteBatch batch;
   batch.Delete(key);
+  if (absl::Status staged = StageIndexChange(name->owner, name->registry_id, nullptr, batch);
+      !staged.ok()) {
+    return staged;
+  }
   return CommitWithEvent(batch, event, recorded);
 }
 

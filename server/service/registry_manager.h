@@ -86,6 +86,10 @@ class RegistryManager final {
   absl::Mutex& OwnerLock(const std::string& owner);
   absl::StatusOr<v1::Registry> LoadRecord(const std::string& key, const std::string& name);
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
+  // Stages `owner`'s index with `record`'s entry added/replaced (record != null) or the entry of
+  // `registry_id` removed (record == null) into `batch`. Call under the owner's lock.
+  absl::Status StageIndexChange(const core::OwnerName& owner, std::string_view registry_id,
+                                const v1::Registry* record, storage::WriteBatch& batch);
 
   seal::Barrier& barrier_;
   AuditLog& audit_;

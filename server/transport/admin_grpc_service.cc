@@ -21,9 +21,8 @@ grpc::Status AdminGrpcService::RewrapSecrets(grpc::ServerContext* context,
 grpc::Status AdminGrpcService::CreateBackup(grpc::ServerContext* context,
                                             const v1::CreateBackupRequest* request,
                                             v1::CreateBackupResponse* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& call) {
-    return manager_.CreateBackup(call, *request);
-  });
+  return Serve(*context, verifier_, response,
+               [&](const service::Call& call) { return manager_.CreateBackup(call, *request); });
 }
 
 }  // namespace registry::transport

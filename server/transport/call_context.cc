@@ -12,7 +12,7 @@ namespace registry::transport {
 
 namespace {
 
-std::string RequestId(const grpc::ServerContext& context) {
+std::string RequestId(const grpc::ServerContextBase& context) {
   auto it = context.client_metadata().find("x-request-id");
   if (it != context.client_metadata().end() && !it->second.empty() && it->second.size() <= 128) {
     std::string id(it->second.data(), it->second.size());
@@ -29,7 +29,7 @@ std::string RequestId(const grpc::ServerContext& context) {
 
 }  // namespace
 
-absl::StatusOr<service::Call> BeginCall(grpc::ServerContext& context,
+absl::StatusOr<service::Call> BeginCall(grpc::ServerContextBase& context,
                                         const auth::TokenVerifier& verifier) {
   if (context.IsCancelled()) return absl::CancelledError("call cancelled by the client");
   if (context.deadline() <= std::chrono::system_clock::now()) {

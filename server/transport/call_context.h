@@ -13,7 +13,7 @@ namespace registry::transport {
 // Returns the caller and request id (`x-request-id` metadata when it is 1-128 printable ASCII
 // characters, else a generated one). DEADLINE_EXCEEDED/CANCELLED when the call is already over
 // (expired work is not started); UNAUTHENTICATED when the bearer token is missing or invalid.
-absl::StatusOr<service::Call> BeginCall(grpc::ServerContext& context,
+absl::StatusOr<service::Call> BeginCall(grpc::ServerContextBase& context,
                                         const auth::TokenVerifier& verifier);
 
 }  // namespace registry::transport

@@ -809,7 +809,9 @@ std::vector<Row> MalformedRequestsTest::Table() {
                         valid.SerializeAsString() + LengthDelimited(2, "nginx" + kInvalidUtf8),
                         resolver_);
       },
-      kInvalidUtf8Code);
+      // ResolveCredentials is a raw callback method that parses its own request, so it names
+      // the field (the other methods still get kInvalidUtf8Code from gRPC's parser).
+      grpc::StatusCode::INVALID_ARGUMENT, {"images[0]"});
   add(
       "ResolveCredentials: registry missing",
       [this] { return Resolve([](auto& r) { r.set_registry("users/alice/registries/missing"); }); },

@@ -27,7 +27,10 @@ long ResidentKib() {
 }
 
 TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
-  ServerHarness server([](app::ServerConfig& config) { config.max_threads = 4; });
+  ServerHarness server([](app::ServerConfig& config) {
+    config.max_threads = 4;
+    config.max_inflight_resolves = 4;
+  });
   const std::string alice = server.UserToken("alice");
   const std::string resolver = server.Token("deployer", "credentials.resolve");
   {
