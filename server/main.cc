@@ -17,6 +17,7 @@
 #include "absl/strings/str_replace.h"
 #include "server/app/log.h"
 #include "server/app/process_hygiene.h"
+#include "server/app/process_tuning.h"
 #include "server/app/registry_server.h"
 #include "storage/rocksdb/rocksdb_backups.h"
 
@@ -136,6 +137,7 @@ int Restore() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  registry::app::TuneProcessForServing();
   absl::SetProgramUsageMessage(
       "registryd --data-dir=DIR --master-key-file=FILE --jwks-file=FILE --jwt-issuer=ISS\n"
       "  serves cloudmanager.registry.v1 over gRPC\n"

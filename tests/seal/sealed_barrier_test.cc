@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/synchronization/blocking_counter.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/seal/envelope.h"
@@ -109,6 +110,37 @@ TEST_F(SealedBarrierTest, RoundTripAndRawBytesNeverHoldPlaintext) {
   del.Delete("r/users/alice/one");
   ASSERT_TRUE(barrier->Write(del).ok());
   EXPECT_EQ(barrier->Get("r/users/alice/one").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SealedBarrierTest, WriteAsyncSealsAndReportsOnceDurable) {
+  BarrierPtr barrier = MustOpen({key_a_});
+  const std::string secret = "ghp_AsyncSecretTokenValue1234567890";
+  std::vector<absl::Status> outcomes(20);
+  absl::BlockingCounter pending(20);
+  for (int i = 0; i < 20; ++i) {
+    WriteBatch batch;
+    batch.Put("a/e/users/alice/" + std::to_string(i), secret);
+    barrier->WriteAsync(std::move(batch), [&, i](absl::Status status) {
+      outcomes[i] = status;
+      pending.DecrementCount();
+    });
+  }
+  pending.Wait();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE(outcomes[i].ok()) << outcomes[i];
+    EXPECT_EQ(barrier->Get("a/e/users/alice/" + std::to_string(i)).value_or(""), secret);
+    EXPECT_THAT(raw_->Get("a/e/users/alice/" + std::to_string(i)).value_or(secret),
+                Not(HasSubstr(secret)));
+  }
+
+  // A reserved key fails at once; nothing of its batch is written.
+  WriteBatch reserved;
+  reserved.Put("r/users/alice/ok", "x");
+  reserved.Put(std::string(kKeyringKey), "x");
+  absl::Status refused;
+  barrier->WriteAsync(std::move(reserved), [&](absl::Status status) { refused = status; });
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(barrier->Get("r/users/alice/ok").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(SealedBarrierTest, ValueMovedToAnotherKeyIsDataLoss) {

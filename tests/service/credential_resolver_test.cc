@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "server/core/registry_index.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
+#include "server/service/registry_indexes.h"
 #include "server/service/registry_manager.h"
 #include "storage/memory/memory_kv_store.h"
 
@@ -52,6 +54,17 @@ class CredentialResolverTest : public ::testing::Test {
     return resolver_->ResolveCredentials(resolver_call_, request);
   }
 
+  // Replaces the stored bytes under `key` underneath the barrier.
+  void Tamper(const std::string& key) {
+    auto sealed = raw_store_->Get(key);
+    ASSERT_TRUE(sealed.ok()) << key;
+    std::string tampered = *sealed;
+    tampered.back() ^= 0x01;
+    storage::WriteBatch batch;
+    batch.Put(key, tampered);
+    ASSERT_TRUE(raw_store_->Write(batch).ok());
+  }
+
   storage::MemoryKvStore* raw_store_ = nullptr;
   seal::BarrierPtr barrier_;
   std::unique_ptr<AuditLog> audit_;
@@ -78,6 +91,79 @@ TEST_F(CredentialResolverTest, ARecordThatFailsToOpenIsDataLossAndOthersKeepServ
   auto fine = Resolve("users/bob", "ghcr.io/x/y");
   ASSERT_TRUE(fine.ok()) << fine.status();
   EXPECT_EQ(fine->credentials(0).registry(), "users/bob/registries/ghcr");
+}
+
+TEST_F(CredentialResolverTest, OnlyTheRecordsThatAnswerAreOpened) {
+  Define("alice", "ghcr", "ghcr.io");
+  Define("alice", "quay", "quay.io");
+  Tamper("r/users/alice/quay");
+  // The index says quay.io does not match ghcr.io images: its record is never opened.
+  auto fine = Resolve("users/alice", "ghcr.io/x/y");
+  ASSERT_TRUE(fine.ok()) << fine.status();
+  EXPECT_EQ(fine->credentials(0).registry(), "users/alice/registries/ghcr");
+  EXPECT_EQ(Resolve("users/alice", "quay.io/x/y").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(CredentialResolverTest, AnIndexThatFailsToOpenIsDataLoss) {
+  Define("alice", "ghcr", "ghcr.io");
+  Tamper("x/users/alice/");
+  EXPECT_EQ(Resolve("users/alice", "ghcr.io/x/y").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(CredentialResolverTest, TheIndexFollowsUpdatesAndDeletes) {
+  Call alice;
+  alice.caller.subject = "alice";
+  alice.caller.scopes = {"registry.write"};
+  Define("alice", "team", "ghcr.io/team");
+  Define("alice", "any", "ghcr.io");
+  // Most specific first, whatever the creation order.
+  EXPECT_EQ(Resolve("users/alice", "ghcr.io/team/app")->credentials(0).registry(),
+            "users/alice/registries/team");
+
+  v1::UpdateRegistryRequest update;
+  update.mutable_registry()->set_name("users/alice/registries/team");
+  update.mutable_registry()->set_server("quay.io/team");
+  update.mutable_update_mask()->add_paths("server");
+  ASSERT_TRUE(manager_->UpdateRegistry(alice, update).ok());
+  EXPECT_EQ(Resolve("users/alice", "ghcr.io/team/app")->credentials(0).registry(),
+            "users/alice/registries/any");
+  EXPECT_EQ(Resolve("users/alice", "quay.io/team/app")->credentials(0).registry(),
+            "users/alice/registries/team");
+
+  v1::DeleteRegistryRequest remove;
+  remove.set_name("users/alice/registries/any");
+  ASSERT_TRUE(manager_->DeleteRegistry(alice, remove).ok());
+  EXPECT_TRUE(Resolve("users/alice", "ghcr.io/team/app")->credentials(0).anonymous());
+  remove.set_name("users/alice/registries/team");
+  ASSERT_TRUE(manager_->DeleteRegistry(alice, remove).ok());
+  // The last delete removes the index itself.
+  EXPECT_EQ(raw_store_->Get("x/users/alice/").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(CredentialResolverTest, MissingIndexesAreRebuiltAtStartup) {
+  Define("alice", "ghcr", "ghcr.io");
+  Define("alice", "team", "ghcr.io/team");
+  Define("bob", "quay", "quay.io");
+  // A data dir from before indexes existed: records only.
+  storage::WriteBatch old_format;
+  old_format.Delete("x/users/alice/");
+  old_format.Delete("x/users/bob/");
+  old_format.Delete(std::string(core::kRegistryIndexesReadyKey));
+  ASSERT_TRUE(raw_store_->Write(old_format).ok());
+  EXPECT_TRUE(Resolve("users/alice", "ghcr.io/team/app")->credentials(0).anonymous());
+
+  ASSERT_TRUE(EnsureRegistryIndexes(*barrier_).ok());
+  EXPECT_EQ(Resolve("users/alice", "ghcr.io/team/app")->credentials(0).registry(),
+            "users/alice/registries/team");
+  EXPECT_EQ(Resolve("users/alice", "ghcr.io/other/app")->credentials(0).registry(),
+            "users/alice/registries/ghcr");
+  EXPECT_EQ(Resolve("users/bob", "quay.io/x")->credentials(0).registry(),
+            "users/bob/registries/quay");
+  // Once ready, the marker makes later starts a single point read that changes nothing.
+  ASSERT_TRUE(raw_store_->Get(std::string(core::kRegistryIndexesReadyKey)).ok());
+  Tamper("x/users/bob/");
+  ASSERT_TRUE(EnsureRegistryIndexes(*barrier_).ok());
+  EXPECT_EQ(Resolve("users/bob", "quay.io/x").status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST_F(CredentialResolverTest, ValidationComesBeforeThePermissionCheck) {
