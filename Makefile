@@ -11,7 +11,8 @@ export CCACHE_NOHASHDIR := 1
 DEBIAN_PACKAGES := cmake make g++ pkg-config ccache git \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
 	librocksdb-dev libsodium-dev libabsl-dev nlohmann-json3-dev libssl-dev openssl \
-	libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-14-dev
+	libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-14-dev \
+	libgoogle-perftools-dev
 
 FUZZ_SECONDS ?= 60
 ASAN_BUILD_DIR ?= build-asan
@@ -19,7 +20,7 @@ ASAN_BUILD_DIR ?= build-asan
 SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=0 \
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-.PHONY: deps configure build test test-unit test-sanitize fuzz bench run lint-proto format clean
+.PHONY: deps configure build test test-unit test-sanitize fuzz bench bench-deps run lint-proto format clean
 
 # Installs the Debian packages that are missing (needs root or sudo on a fresh machine).
 deps:
@@ -54,9 +55,29 @@ test-sanitize: deps
 fuzz: deps
 	scripts/run-fuzzers.sh $(FUZZ_SECONDS)
 
-# Performance: registryd vs a do-nothing gRPC server, plus micro-benchmarks (bench/README.md).
-bench: deps
+# Performance: registryd vs a do-nothing gRPC server and etcd 3.4, plus micro-benchmarks
+# (bench/README.md).
+bench: deps bench-deps
 	BENCH_MICRO=1 scripts/bench.sh
+
+# Scale: 1 000 vs 1 000 000 registries (restart, Resolve, List p99, memory); builds and caches
+# the 1M data set under var/bench-scale/ (bench/README.md, "Scale benchmark").
+.PHONY: bench-scale
+bench-scale: deps
+	scripts/bench-scale.sh
+
+# The comparison baseline: Debian's etcd 3.4 (scripts/bench.sh starts its own etcd process).
+BENCH_DEBIAN_PACKAGES := etcd-server etcd-client
+bench-deps:
+	@missing=$$(for p in $(BENCH_DEBIAN_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 
 run: build
 	scripts/dev-run.sh $(BUILD_DIR)/bin

@@ -40,6 +40,8 @@ ABSL_FLAG(int, max_threads, 64,
           "calls get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(int, max_inflight_resolves, 1024,
           "ResolveCredentials calls worked on at once; more get RESOURCE_EXHAUSTED at once");
+ABSL_FLAG(int, resolve_cache_owners, 16384,
+          "owners whose registry match keys (never secrets) are cached for ResolveCredentials");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "time in-flight calls get to finish on SIGTERM/SIGINT");
 ABSL_FLAG(absl::Duration, jwt_clock_skew, absl::Seconds(60),
@@ -75,7 +77,8 @@ constexpr const char* kFlagNames[] = {"listen",
                                       "backup_dir",
                                       "max_concurrent_streams",
                                       "max_threads",
-                                      "max_inflight_resolves"};
+                                      "max_inflight_resolves",
+                                      "resolve_cache_owners"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {
@@ -190,6 +193,7 @@ int main(int argc, char** argv) {
   config.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   config.max_threads = absl::GetFlag(FLAGS_max_threads);
   config.max_inflight_resolves = absl::GetFlag(FLAGS_max_inflight_resolves);
+  config.resolve_cache_owners = absl::GetFlag(FLAGS_resolve_cache_owners);
 
   auto server = registry::app::RegistryServer::Start(config);
   if (!server.ok()) {

@@ -3,12 +3,9 @@
 
 namespace registry::app {
 
-// Call first thing in main(), before anything uses libsodium or takes an absl::Mutex:
-// - libsodium's random bytes come from its internal generator (ChaCha20, per thread, seeded
-//   and reseeded from getrandom()) instead of one getrandom() system call per nonce, event id
-//   and request id; system calls are the dearest thing on a virtualized host.
-// - absl::Mutex deadlock detection is off: Debian's abseil keeps it on, which maintains a
-//   global lock graph on every lock acquisition; the lock order is fixed by design here.
+// Call first thing in main(), before any absl::Mutex is taken: turns absl::Mutex deadlock
+// detection off. Debian's abseil keeps it on, which maintains a global lock graph on every
+// lock acquisition (visible in the Resolve profile); the lock order here is fixed by design.
 void TuneProcessForServing();
 
 }  // namespace registry::app

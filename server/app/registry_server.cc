@@ -64,6 +64,9 @@ absl::Status CheckConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError("--jwt-audience must not be empty");
   }
   if (config.max_threads < 4) return absl::InvalidArgumentError("--max-threads must be at least 4");
+  if (config.resolve_cache_owners < 1) {
+    return absl::InvalidArgumentError("--resolve-cache-owners must be at least 1");
+  }
   if (config.max_inflight_resolves < 1) {
     return absl::InvalidArgumentError("--max-inflight-resolves must be at least 1");
   }
@@ -128,11 +131,13 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     sink = *std::move(file);
   }
   server->audit_ = std::make_unique<service::AuditLog>(*server->barrier_, std::move(sink));
+  server->index_cache_ = std::make_unique<service::OwnerIndexCache>(config.resolve_cache_owners);
   server->manager_ = std::make_unique<service::RegistryManager>(
       *server->barrier_, *server->audit_,
-      service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner});
-  server->resolver_ =
-      std::make_unique<service::CredentialResolver>(*server->barrier_, *server->audit_);
+      service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner,
+                                      .index_cache = server->index_cache_.get()});
+  server->resolver_ = std::make_unique<service::CredentialResolver>(
+      *server->barrier_, *server->audit_, server->index_cache_.get());
   server->admin_ = std::make_unique<service::AdminManager>(*server->barrier_, *server->audit_,
                                                            server->backups_.get());
   server->registry_service_ =
@@ -195,6 +200,7 @@ void RegistryServer::Shutdown(absl::Duration grace) {
   admin_.reset();
   resolver_.reset();
   manager_.reset();
+  index_cache_.reset();
   audit_.reset();
   backups_.reset();
   barrier_.reset();  // Closes RocksDB and releases the data dir lock.

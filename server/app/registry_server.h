@@ -56,6 +56,7 @@ class RegistryServer final {
   storage::BackupsPtr backups_;  // Refers to the store the barrier owns.
   std::unique_ptr<auth::ReloadingTokenVerifier> verifier_;
   std::unique_ptr<service::AuditLog> audit_;
+  std::unique_ptr<service::OwnerIndexCache> index_cache_;
   std::unique_ptr<service::RegistryManager> manager_;
   std::unique_ptr<service::CredentialResolver> resolver_;
   std::unique_ptr<service::AdminManager> admin_;

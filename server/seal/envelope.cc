@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "server/seal/random.h"
 
 namespace registry::seal {
 namespace {
@@ -76,7 +77,7 @@ std::string SealValue(const SecureBytes& key, uint32_t term, std::string_view st
   std::string out(kEnvelopeOverhead + plaintext.size(), '\0');
   std::copy(header.begin(), header.end(), out.begin());
   auto* nonce = reinterpret_cast<unsigned char*>(out.data() + kEnvelopeHeaderSize);
-  randombytes_buf(nonce, kEnvelopeNonceSize);
+  FillRandom(nonce, kEnvelopeNonceSize);
   auto* ciphertext = nonce + kEnvelopeNonceSize;
   unsigned long long ciphertext_len = 0;
   crypto_aead_xchacha20poly1305_ietf_encrypt(ciphertext, &ciphertext_len, Bytes(plaintext),

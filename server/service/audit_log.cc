@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/core/field_violation.h"
 #include "server/core/page_token.h"
+#include "server/seal/random.h"
 #include "server/service/timestamps.h"
 
 namespace registry::service {
@@ -30,7 +31,7 @@ std::string Hex64(uint64_t value) {
 // Sorts newest first (inverted time), unique by a random suffix, and is a valid resource id.
 std::string NewEventId(absl::Time time) {
   const uint64_t nanos = static_cast<uint64_t>(absl::ToUnixNanos(time));
-  return absl::StrCat("e", Hex64(~nanos), Hex64(randombytes_random()).substr(8));
+  return absl::StrCat("e", Hex64(~nanos), Hex64(seal::RandomUint32()).substr(8));
 }
 
 std::string EventKeyPrefix(const core::RegistryName& registry) {

@@ -69,21 +69,23 @@ absl::StatusOr<ValidatedRequest> Validate(const v1::ResolveCredentialsRequest& r
   return validated;
 }
 
-// A registry that may answer: its match key, and its record once it has answered.
-struct Candidate {
-  core::MatchCandidate match;
-  std::string registry_id;               // Empty for the global Docker Hub registry.
-  std::string server;                    // As stored, for `explain`.
-  std::optional<v1::Registry> record{};  // Loaded when chosen (holds secrets).
-};
+// The registries that may answer one call, most specific first (shared with the cache,
+// immutable), and the records of those that answered, opened once each (secrets: wiped).
+struct Candidates {
+  IndexedRegistriesPtr registries;
+  std::vector<std::optional<v1::Registry>> records{};  // Parallel to *registries.
 
-// Wipes every decrypted secret held by `candidates` when it goes out of scope.
-struct SecretWiper {
-  std::vector<Candidate>& candidates;
-  ~SecretWiper() {
-    for (Candidate& candidate : candidates) {
-      if (candidate.record.has_value()) core::ClearSecrets(*candidate.record);
+  Candidates() = default;
+  Candidates(const Candidates&) = delete;
+  Candidates& operator=(const Candidates&) = delete;
+  ~Candidates() {
+    for (std::optional<v1::Registry>& record : records) {
+      if (record.has_value()) core::ClearSecrets(*record);
     }
+  }
+  void Set(IndexedRegistriesPtr loaded) {
+    registries = std::move(loaded);
+    records.resize(registries->size());
   }
 };
 
@@ -106,33 +108,55 @@ absl::StatusOr<v1::Registry> LoadRecord(seal::Barrier& barrier, const std::strin
   return record;
 }
 
-absl::StatusOr<Candidate> CandidateFromRecord(v1::Registry record, std::string registry_id) {
+// One registry whose record is at hand (global or explicitly named) as the only candidate.
+absl::Status SetSingleCandidate(v1::Registry record, std::string registry_id,
+                                Candidates& candidates) {
   absl::StatusOr<core::ServerKey> server = core::ParseServerKey(record.server());
   if (!server.ok()) {
     core::ClearSecrets(record);
     return absl::DataLossError(
         absl::StrCat("stored server of ", record.name(), " no longer parses"));
   }
-  Candidate candidate;
-  candidate.match = {
+  auto single = std::make_shared<IndexedRegistries>(1);
+  IndexedRegistry& registry = single->front();
+  registry.match = {
       .name = record.name(),
       .server = *std::move(server),
       .create_time_nanos = absl::ToUnixNanos(FromProtoTimestamp(record.create_time()))};
-  candidate.registry_id = std::move(registry_id);
-  candidate.server = record.server();
-  candidate.record = std::move(record);
-  return candidate;
+  registry.registry_id = std::move(registry_id);
+  registry.server = record.server();
+  candidates.Set(std::move(single));
+  candidates.records.front() = std::move(record);
+  return absl::OkStatus();
+}
+
+// `owner`'s registries from its stored index (none when there is no index).
+absl::StatusOr<IndexedRegistriesPtr> ReadIndex(seal::Barrier& barrier,
+                                               const core::OwnerName& owner) {
+  auto registries = std::make_shared<IndexedRegistries>();
+  const std::string index_key = core::RegistryIndexKey(owner);
+  absl::StatusOr<std::string> bytes = barrier.Get(index_key);
+  if (absl::IsNotFound(bytes.status())) return registries;
+  if (!bytes.ok()) return bytes.status();
+  core::storage_v1::RegistryIndex index;
+  if (!index.ParseFromString(*bytes)) {
+    return absl::DataLossError(absl::StrCat("stored index under ", index_key, " does not parse"));
+  }
+  registries->reserve(index.entries_size());
+  for (const core::storage_v1::RegistryIndexEntry& entry : index.entries()) {
+    registries->push_back({.match = core::CandidateOf(entry),
+                           .registry_id = entry.registry_id(),
+                           .server = entry.server()});
+  }
+  return registries;  // The index is stored in TriedBefore order.
 }
 
 // Loads the registries that may answer, most specific first. Only an explicitly named
-// registry is opened here; the others come from the owner's index.
-absl::Status LoadCandidates(seal::Barrier& barrier, const ValidatedRequest& request,
-                            std::vector<Candidate>& candidates) {
+// registry is opened here; the others come from the owner's index (through `cache`, if any).
+absl::Status LoadCandidates(seal::Barrier& barrier, OwnerIndexCache* cache,
+                            const ValidatedRequest& request, Candidates& candidates) {
   if (request.registry.has_value() && request.registry->global) {
-    absl::StatusOr<Candidate> global = CandidateFromRecord(core::GlobalDockerHub(), "");
-    if (!global.ok()) return global.status();
-    candidates.push_back(*std::move(global));
-    return absl::OkStatus();
+    return SetSingleCandidate(core::GlobalDockerHub(), "", candidates);
   }
   if (request.registry.has_value()) {
     const std::string key = core::RegistryKey(request.owner, request.registry->registry_id);
@@ -142,64 +166,63 @@ absl::Status LoadCandidates(seal::Barrier& barrier, const ValidatedRequest& requ
           absl::StrCat("registry ", request.registry->ToString(), " not found"));
     }
     if (!record.ok()) return record.status();
-    absl::StatusOr<Candidate> candidate =
-        CandidateFromRecord(*std::move(record), request.registry->registry_id);
-    if (!candidate.ok()) return candidate.status();
-    candidates.push_back(*std::move(candidate));
+    return SetSingleCandidate(*std::move(record), request.registry->registry_id, candidates);
+  }
+  const std::string owner = request.owner.ToString();
+  IndexedRegistriesPtr cached = cache != nullptr ? cache->Find(owner) : nullptr;
+  if (cached != nullptr) {
+    candidates.Set(std::move(cached));
     return absl::OkStatus();
   }
-  const std::string index_key = core::RegistryIndexKey(request.owner);
-  absl::StatusOr<std::string> bytes = barrier.Get(index_key);
-  if (absl::IsNotFound(bytes.status())) return absl::OkStatus();  // No registries.
-  if (!bytes.ok()) return bytes.status();
-  core::storage_v1::RegistryIndex index;
-  if (!index.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("stored index under ", index_key, " does not parse"));
-  }
-  candidates.reserve(index.entries_size());
-  for (const core::storage_v1::RegistryIndexEntry& entry : index.entries()) {
-    candidates.push_back({.match = core::CandidateOf(entry),
-                          .registry_id = entry.registry_id(),
-                          .server = entry.server()});
-  }
-  return absl::OkStatus();  // The index is stored in TriedBefore order.
+  const uint64_t ticket = cache != nullptr ? cache->Ticket(owner) : 0;
+  absl::StatusOr<IndexedRegistriesPtr> read = ReadIndex(barrier, request.owner);
+  if (!read.ok()) return read.status();
+  if (cache != nullptr) cache->Insert(owner, ticket, *read);
+  candidates.Set(*std::move(read));
+  return absl::OkStatus();
 }
 
-// Resolves one image against the ordered candidates; returns the registry that answered.
-Candidate* ResolveImage(std::vector<Candidate>& candidates, const core::ImageKey& key, bool explain,
-                        v1::ResolvedCredential& out) {
-  Candidate* chosen = nullptr;
-  for (Candidate& candidate : candidates) {
-    core::MatchOutcome outcome = core::MatchServer(candidate.match.server, key);
-    const bool chosen_now = outcome.matched && chosen == nullptr;
-    if (chosen_now) chosen = &candidate;
+// Resolves one image against the ordered candidates; returns the position of the registry
+// that answered, or -1.
+int ResolveImage(const IndexedRegistries& registries, const core::ImageKey& key, bool explain,
+                 v1::ResolvedCredential& out) {
+  int chosen = -1;
+  for (size_t i = 0; i < registries.size(); ++i) {
+    const IndexedRegistry& registry = registries[i];
+    core::MatchOutcome outcome = core::MatchServer(registry.match.server, key);
+    const bool chosen_now = outcome.matched && chosen < 0;
+    if (chosen_now) chosen = static_cast<int>(i);
     if (!explain) {
-      if (chosen != nullptr) break;
+      if (chosen >= 0) break;
       continue;
     }
     v1::MatchExplanation* explanation = out.add_explanation();
-    explanation->set_registry(candidate.match.name);
-    explanation->set_server(candidate.server);
+    explanation->set_registry(registry.match.name);
+    explanation->set_server(registry.server);
     explanation->set_matched(outcome.matched);
     explanation->set_chosen(chosen_now);
     explanation->set_reason(
         outcome.matched && !chosen_now
-            ? absl::StrCat("matched, but ", chosen->match.name, " is more specific")
+            ? absl::StrCat("matched, but ", registries[chosen].match.name, " is more specific")
             : outcome.reason);
   }
   return chosen;
 }
 
-// Opens the record of a candidate that answered, once per call.
-absl::Status EnsureRecord(seal::Barrier& barrier, const core::OwnerName& owner,
-                          Candidate& candidate) {
-  if (candidate.record.has_value()) return absl::OkStatus();
-  const std::string key = core::RegistryKey(owner, candidate.registry_id);
-  absl::StatusOr<v1::Registry> record = LoadRecord(barrier, key);
-  if (absl::IsNotFound(record.status())) return RaceWithDelete(key);
-  if (!record.ok()) return record.status();
-  candidate.record = *std::move(record);
-  return absl::OkStatus();
+// Opens the record of the candidate at `position`, once per call.
+absl::StatusOr<const v1::Registry*> EnsureRecord(seal::Barrier& barrier,
+                                                 const core::OwnerName& owner,
+                                                 Candidates& candidates, int position) {
+  std::optional<v1::Registry>& record = candidates.records[position];
+  if (!record.has_value()) {
+    const std::string key =
+        core::RegistryKey(owner, (*candidates.registries)[position].registry_id);
+    absl::StatusOr<v1::Registry> loaded = LoadRecord(barrier, key);
+    if (absl::IsNotFound(loaded.status())) return RaceWithDelete(key);
+    if (!loaded.ok()) return loaded.status();
+    record = *std::move(loaded);
+  }
+  return &*record;
 }
 
 void WipeResponse(v1::ResolveCredentialsResponse& response) {
@@ -212,13 +235,13 @@ void WipeResponse(v1::ResolveCredentialsResponse& response) {
 
 // Resolve after validation and authorization; ABORTED when a record vanished mid-call.
 absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
-    seal::Barrier& barrier, const ValidatedRequest& validated,
+    seal::Barrier& barrier, OwnerIndexCache* cache, const ValidatedRequest& validated,
     const v1::ResolveCredentialsRequest& request) {
-  std::vector<Candidate> candidates;
-  SecretWiper wiper{candidates};
-  if (absl::Status loaded = LoadCandidates(barrier, validated, candidates); !loaded.ok()) {
+  Candidates candidates;
+  if (absl::Status loaded = LoadCandidates(barrier, cache, validated, candidates); !loaded.ok()) {
     return loaded;
   }
+  const IndexedRegistries& registries = *candidates.registries;
 
   v1::ResolveCredentialsResponse response;
   std::vector<core::DockerConfigEntry> config_entries;
@@ -237,18 +260,18 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
     v1::ResolvedCredential* out = response.add_credentials();
     out->set_image(request.images(i));
     out->set_reference(image.Normalized());
-    Candidate* chosen = ResolveImage(candidates, key, request.explain(), *out);
-    if (chosen == nullptr && validated.registry.has_value()) {
+    const int chosen = ResolveImage(registries, key, request.explain(), *out);
+    if (chosen < 0 && validated.registry.has_value()) {
       return fail(absl::FailedPreconditionError(absl::StrCat("registry ", request.registry(),
                                                              " does not match images[", i, "] (",
                                                              out->reference(), ")")));
     }
-    if (chosen != nullptr) {
-      if (absl::Status opened = EnsureRecord(barrier, validated.owner, *chosen); !opened.ok()) {
-        return fail(opened);
-      }
-      out->set_registry(chosen->match.name);
-      core::FillCredentials(*chosen->record, key, *out);
+    if (chosen >= 0) {
+      absl::StatusOr<const v1::Registry*> record =
+          EnsureRecord(barrier, validated.owner, candidates, chosen);
+      if (!record.ok()) return fail(record.status());
+      out->set_registry(registries[chosen].match.name);
+      core::FillCredentials(**record, key, *out);
     } else {
       core::FillAnonymous(key, *out);
       if (key.docker_hub) out->set_registry(std::string(core::kGlobalRegistryName));
@@ -260,7 +283,7 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
     }
     if (!out->anonymous()) {
       config_entries.push_back({.server = out->server(),
-                                .registry_path = chosen->match.server.path_segments,
+                                .registry_path = registries[chosen].match.server.path_segments,
                                 .username = out->username(),
                                 .password = out->password(),
                                 .email = out->email()});
@@ -351,7 +374,7 @@ absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::Resolve(
   constexpr int kAttempts = 3;
   absl::StatusOr<v1::ResolveCredentialsResponse> response;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    response = ResolveValidated(barrier_, *validated, request);
+    response = ResolveValidated(barrier_, index_cache_, *validated, request);
     if (!absl::IsAborted(response.status())) return response;
   }
   return absl::UnavailableError(

@@ -10,6 +10,7 @@
 #include "server/seal/barrier.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
+#include "server/service/owner_index_cache.h"
 
 namespace registry::service {
 
@@ -23,8 +24,11 @@ class CredentialResolver final {
  public:
   using Done = std::function<void(absl::StatusOr<v1::ResolveCredentialsResponse>)>;
 
-  // `barrier` and `audit` must outlive the resolver.
-  CredentialResolver(seal::Barrier& barrier, AuditLog& audit) : barrier_(barrier), audit_(audit) {}
+  // `barrier`, `audit` and `index_cache` (optional; shared with the RegistryManager that
+  // invalidates it) must outlive the resolver.
+  CredentialResolver(seal::Barrier& barrier, AuditLog& audit,
+                     OwnerIndexCache* index_cache = nullptr)
+      : barrier_(barrier), audit_(audit), index_cache_(index_cache) {}
   CredentialResolver(const CredentialResolver&) = delete;
   CredentialResolver& operator=(const CredentialResolver&) = delete;
 
@@ -55,6 +59,7 @@ class CredentialResolver final {
 
   seal::Barrier& barrier_;
   AuditLog& audit_;
+  OwnerIndexCache* const index_cache_;
 };
 
 }  // namespace registry::service

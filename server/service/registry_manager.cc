@@ -145,6 +145,10 @@ absl::Status RegistryManager::StageIndexChange(const core::OwnerName& owner,
   return absl::OkStatus();
 }
 
+void RegistryManager::InvalidateCachedIndex(const std::string& owner) {
+  if (options_.index_cache != nullptr) options_.index_cache->Invalidate(owner);
+}
+
 absl::Status RegistryManager::CommitWithEvent(storage::WriteBatch& batch, v1::RegistryEvent& event,
                                               bool& recorded) {
   event.set_outcome("OK");
@@ -236,6 +240,7 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
   batch.Put(core::RegistryKey(*owner, registry_id), record.SerializeAsString());
   absl::Status written = StageIndexChange(*owner, registry_id, &record, batch);
   if (written.ok()) written = CommitWithEvent(batch, event, recorded);
+  InvalidateCachedIndex(owner_name);
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
   if (!written.ok()) {
     core::ClearSecrets(record);
@@ -371,6 +376,7 @@ absl::StatusOr<v1::Registry> RegistryManager::DoUpdate(const auth::Principal& ca
   batch.Put(key, record.SerializeAsString());
   absl::Status written = StageIndexChange(name->owner, name->registry_id, &record, batch);
   if (written.ok()) written = CommitWithEvent(batch, event, recorded);
+  InvalidateCachedIndex(name->owner.ToString());
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
   if (!written.ok()) {
     core::ClearSecrets(record);
@@ -412,7 +418,9 @@ absl::Status RegistryManager::DoDelete(const auth::Principal& caller,
       !staged.ok()) {
     return staged;
   }
-  return CommitWithEvent(batch, event, recorded);
+  absl::Status written = CommitWithEvent(batch, event, recorded);
+  InvalidateCachedIndex(name->owner.ToString());
+  return written;
 }
 
 absl::StatusOr<v1::ListPresetsResponse> RegistryManager::ListPresets(

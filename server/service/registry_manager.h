@@ -15,6 +15,7 @@
 #include "server/seal/barrier.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
+#include "server/service/owner_index_cache.h"
 
 namespace registry::service {
 
@@ -27,6 +28,9 @@ struct RegistryManagerOptions {
   std::function<absl::Time()> clock{};
   // Source of random bytes for server-chosen registry ids. Defaults to libsodium randombytes.
   std::function<uint64_t()> random{};
+  // The resolver's cache of owner indexes; every write of an owner invalidates its entry.
+  // Null when nothing caches indexes. Must outlive the manager.
+  OwnerIndexCache* index_cache = nullptr;
 };
 
 // Thread safety: all methods may be called concurrently. Mutations of one owner are serialized
@@ -86,6 +90,8 @@ class RegistryManager final {
   absl::Mutex& OwnerLock(const std::string& owner);
   absl::StatusOr<v1::Registry> LoadRecord(const std::string& key, const std::string& name);
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
+  // Drops `owner`'s cached index (after a write, committed or not; under the owner's lock).
+  void InvalidateCachedIndex(const std::string& owner);
   // Stages `owner`'s index with `record`'s entry added/replaced (record != null) or the entry of
   // `registry_id` removed (record == null) into `batch`. Call under the owner's lock.
   absl::Status StageIndexChange(const core::OwnerName& owner, std::string_view registry_id,

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "server/seal/random.h"
 #include "server/transport/bearer_token.h"
 
 namespace registry::transport {
@@ -21,7 +22,7 @@ std::string RequestId(const grpc::ServerContextBase& context) {
     }
   }
   unsigned char bytes[12];
-  randombytes_buf(bytes, sizeof(bytes));
+  seal::FillRandom(bytes, sizeof(bytes));
   char hex[sizeof(bytes) * 2 + 1];
   sodium_bin2hex(hex, sizeof(hex), bytes, sizeof(bytes));
   return hex;

@@ -24,8 +24,10 @@ class CredentialResolverTest : public ::testing::Test {
     raw_store_ = store.get();
     barrier_ = *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
     audit_ = std::make_unique<AuditLog>(*barrier_, nullptr);
-    manager_ = std::make_unique<RegistryManager>(*barrier_, *audit_, RegistryManagerOptions{});
-    resolver_ = std::make_unique<CredentialResolver>(*barrier_, *audit_);
+    // Wired like registryd: the manager invalidates the resolver's index cache.
+    manager_ = std::make_unique<RegistryManager>(*barrier_, *audit_,
+                                                 RegistryManagerOptions{.index_cache = &cache_});
+    resolver_ = std::make_unique<CredentialResolver>(*barrier_, *audit_, &cache_);
     resolver_call_.caller.subject = "deployer";
     resolver_call_.caller.scopes = {"credentials.resolve"};
   }
@@ -65,7 +67,15 @@ class CredentialResolverTest : public ::testing::Test {
     ASSERT_TRUE(raw_store_->Write(batch).ok());
   }
 
+  // A restart: a new resolver with an empty cache over the same store.
+  void Restart() {
+    fresh_cache_ = std::make_unique<OwnerIndexCache>(16);
+    resolver_ = std::make_unique<CredentialResolver>(*barrier_, *audit_, fresh_cache_.get());
+  }
+
   storage::MemoryKvStore* raw_store_ = nullptr;
+  OwnerIndexCache cache_{64};
+  std::unique_ptr<OwnerIndexCache> fresh_cache_;
   seal::BarrierPtr barrier_;
   std::unique_ptr<AuditLog> audit_;
   std::unique_ptr<RegistryManager> manager_;
@@ -153,6 +163,7 @@ TEST_F(CredentialResolverTest, MissingIndexesAreRebuiltAtStartup) {
   EXPECT_TRUE(Resolve("users/alice", "ghcr.io/team/app")->credentials(0).anonymous());
 
   ASSERT_TRUE(EnsureRegistryIndexes(*barrier_).ok());
+  Restart();  // EnsureRegistryIndexes runs at startup, before anything is cached.
   EXPECT_EQ(Resolve("users/alice", "ghcr.io/team/app")->credentials(0).registry(),
             "users/alice/registries/team");
   EXPECT_EQ(Resolve("users/alice", "ghcr.io/other/app")->credentials(0).registry(),
@@ -163,7 +174,25 @@ TEST_F(CredentialResolverTest, MissingIndexesAreRebuiltAtStartup) {
   ASSERT_TRUE(raw_store_->Get(std::string(core::kRegistryIndexesReadyKey)).ok());
   Tamper("x/users/bob/");
   ASSERT_TRUE(EnsureRegistryIndexes(*barrier_).ok());
+  Restart();
   EXPECT_EQ(Resolve("users/bob", "quay.io/x").status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(CredentialResolverTest, CachedIndexesServeUntilTheOwnerWrites) {
+  Define("alice", "ghcr", "ghcr.io");
+  ASSERT_TRUE(Resolve("users/alice", "ghcr.io/x/y").ok());  // Caches Alice's index.
+  storage::WriteBatch remove_index;
+  remove_index.Delete("x/users/alice/");
+  ASSERT_TRUE(raw_store_->Write(remove_index).ok());
+  // Served from the cache: the stored index is not read again.
+  EXPECT_EQ(Resolve("users/alice", "ghcr.io/x/y")->credentials(0).registry(),
+            "users/alice/registries/ghcr");
+  // A write of the owner drops the cached copy: the next resolve reads the index the write
+  // stored (which, rebuilt from nothing here, only names the new registry).
+  Define("alice", "quay", "quay.io");
+  EXPECT_EQ(Resolve("users/alice", "quay.io/x/y")->credentials(0).registry(),
+            "users/alice/registries/quay");
+  EXPECT_TRUE(Resolve("users/alice", "ghcr.io/x/y")->credentials(0).anonymous());
 }
 
 TEST_F(CredentialResolverTest, ValidationComesBeforeThePermissionCheck) {
