@@ -7,13 +7,16 @@
 // sample per call) and percentiles come from the sorted samples.
 //
 // RPCs: resolve (CredentialService.ResolveCredentials), get (GetRegistry), list (ListRegistries,
-// first page), create (CreateRegistry, one new registry per call; needs --signing-key because it
-// rotates through fresh owners to stay under the per-owner limit), health (grpc.health.v1 Check).
+// first page), create (CreateRegistry, one new registry per call; needs --signing-key: each slot
+// writes as its own owner, a fresh one every 150 creates to stay under the per-owner limit),
+// health (grpc.health.v1 Check), and for comparison against etcd 3.4 (no auth header):
+// etcd-range (KV.Range of one small key, linearizable unless --etcd-serializable) and etcd-put
+// (KV.Put of a 256-byte value to a distinct key per call, durable: etcd fsyncs its WAL).
 // A comma-separated --rpc list is a mix: slot i runs rpcs[i % n].
 //
-// Tokens: either --signing-key (a registryctl dev key file; tokens are minted per owner) or
-// --token/--token-file (resolver token) and --user-token/--user-token-file (the one owner named
-// by --owner, for preload/get/list).
+// Tokens: either --signing-key (a registryctl dev key file; tokens are minted per owner and
+// cached) or --token/--token-file (resolver token) and --user-token/--user-token-file (the one
+// owner named by --owner, for preload/get/list).
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -25,9 +28,12 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -42,11 +48,13 @@
 #include "client/devtoken/mint.h"
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
+#include "etcd/etcd_kv.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "nlohmann/json.hpp"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "server address (plaintext)");
-ABSL_FLAG(std::string, rpc, "resolve", "resolve|get|list|create|health, or a comma-separated mix");
+ABSL_FLAG(std::string, rpc, "resolve",
+          "resolve|get|list|create|health|etcd-range|etcd-put, or a comma-separated mix");
 ABSL_FLAG(int, concurrency, 4, "channels (TCP connections)");
 ABSL_FLAG(int, inflight, 32, "outstanding calls per channel");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measured window");
@@ -63,7 +71,18 @@ ABSL_FLAG(std::string, issuer, "cloudmanager-dev", "iss of minted tokens");
 ABSL_FLAG(std::string, audience, "registry-service", "aud of minted tokens");
 ABSL_FLAG(int, owners, 1, "owners to spread get/list/resolve over (bench-0..N-1 when minting)");
 ABSL_FLAG(int, registries_per_owner, 20, "registries to preload per owner (with --preload)");
+ABSL_FLAG(std::string, owner_choice, "first",
+          "owner of each resolve/get/list call: first (bench-0), random (uniform over "
+          "bench-0..N-1, seeded per slot) or slot (slot i uses bench-(i mod N))");
 ABSL_FLAG(bool, preload, false, "create the registries first (idempotent: ALREADY_EXISTS is ok)");
+ABSL_FLAG(int, preload_concurrency, 32, "owners preloaded concurrently");
+ABSL_FLAG(bool, create_same_owner, false,
+          "create: all slots share one owner (a fresh one every 150 creates) instead of one "
+          "owner per slot");
+ABSL_FLAG(std::string, etcd_key, "bench/key", "etcd-range: the key (Put once before measuring)");
+ABSL_FLAG(int, etcd_value_size, 256, "etcd-range/etcd-put: value bytes");
+ABSL_FLAG(bool, etcd_serializable, false,
+          "etcd-range: serializable (member-local) reads instead of linearizable");
 ABSL_FLAG(int, images_per_request, 3, "images per ResolveCredentials request");
 ABSL_FLAG(std::string, capture_response, "",
           "write one ResolveCredentials response's serialized bytes to this file and exit");
@@ -74,23 +93,42 @@ namespace {
 
 namespace v1 = ::cloudmanager::registry::v1;
 namespace health = ::grpc::health::v1;
+
+namespace etcd = ::etcdserverpb;
 using Clock = std::chrono::steady_clock;
 
-enum class Rpc { kResolve, kGet, kList, kCreate, kHealth };
+// Creates per owner before moving to a fresh one (the server's default per-owner limit is 200).
+constexpr uint64_t kCreatesPerOwner = 150;
+
+enum class Rpc { kResolve, kGet, kList, kCreate, kHealth, kEtcdRange, kEtcdPut };
 
 const char* RpcName(Rpc rpc) {
   switch (rpc) {
-    case Rpc::kResolve: return "resolve";
-    case Rpc::kGet: return "get";
-    case Rpc::kList: return "list";
-    case Rpc::kCreate: return "create";
-    case Rpc::kHealth: return "health";
+    case Rpc::kResolve:
+      return "resolve";
+    case Rpc::kGet:
+      return "get";
+    case Rpc::kList:
+      return "list";
+    case Rpc::kCreate:
+      return "create";
+    case Rpc::kHealth:
+      return "health";
+    case Rpc::kEtcdRange:
+      return "etcd-range";
+    case Rpc::kEtcdPut:
+      return "etcd-put";
   }
   return "?";
 }
 
+bool IsEtcd(Rpc rpc) { return rpc == Rpc::kEtcdRange || rpc == Rpc::kEtcdPut; }
+
+enum class OwnerChoice { kFirst, kRandom, kSlot };
+
 bool ParseRpc(const std::string& name, Rpc* rpc) {
-  for (Rpc r : {Rpc::kResolve, Rpc::kGet, Rpc::kList, Rpc::kCreate, Rpc::kHealth}) {
+  for (Rpc r : {Rpc::kResolve, Rpc::kGet, Rpc::kList, Rpc::kCreate, Rpc::kHealth, Rpc::kEtcdRange,
+                Rpc::kEtcdPut}) {
     if (name == RpcName(r)) {
       *rpc = r;
       return true;
@@ -144,9 +182,22 @@ class Tokens {
     return minting_ ? absl::StrCat("bench-", i) : absl::GetFlag(FLAGS_owner);
   }
   const std::string& Resolver() const { return resolver_; }
+  // A fresh user token for any owner id (minted, ~50 us) or the given --user-token.
   std::string User(const std::string& owner_id) const {
     if (minting_) return Mint(owner_id, "registry.read registry.write");
     return user_;
+  }
+  // The user token of owner number i (OwnerId(i)), minted once and cached. Thread-safe; the
+  // reference stays valid for the lifetime of this object (unordered_map nodes do not move).
+  const std::string& OwnerToken(int i) {
+    if (!minting_) return user_;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      if (auto it = owner_tokens_.find(i); it != owner_tokens_.end()) return it->second;
+    }
+    std::string token = User(OwnerId(i));  // Mint outside the lock.
+    absl::MutexLock lock(&mu_);
+    return owner_tokens_.try_emplace(i, std::move(token)).first->second;
   }
 
  private:
@@ -165,6 +216,8 @@ class Tokens {
   registry::devtoken::DevKey key_;
   std::string resolver_;
   std::string user_;
+  absl::Mutex mu_;
+  std::unordered_map<int, std::string> owner_tokens_ ABSL_GUARDED_BY(mu_);
 };
 
 std::string RegistryId(int j) { return absl::StrCat("reg-", j); }
@@ -178,8 +231,8 @@ std::vector<std::string> RequestImages(int count, int registries) {
     if (i == 0) {
       images.push_back("nginx:1.25");
     } else {
-      images.push_back(absl::StrCat(RegistryServer((i - 1) % std::max(registries, 1)),
-                                    "/team/app-", i, ":1.", i));
+      images.push_back(absl::StrCat(RegistryServer((i - 1) % std::max(registries, 1)), "/team/app-",
+                                    i, ":1.", i));
     }
   }
   return images;
@@ -190,8 +243,8 @@ std::shared_ptr<grpc::Channel> NewChannel(int id) {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // A connection of its own per channel.
   args.SetInt("registry.bench.channel", id);
   args.SetMaxReceiveMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_address),
-                                   grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_address), grpc::InsecureChannelCredentials(),
+                                   args);
 }
 
 void SetAuth(grpc::ClientContext& ctx, const std::string& token) {
@@ -200,41 +253,118 @@ void SetAuth(grpc::ClientContext& ctx, const std::string& token) {
                    absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_deadline)));
 }
 
-int Preload(const Tokens& tokens, const std::shared_ptr<grpc::Channel>& channel) {
+// Creates reg-0..reg-K-1 for every owner bench-0..N-1 (or the one --owner), owners in parallel
+// (--preload-concurrency threads, each working through whole owners; one owner's writes are
+// serialized by the server anyway). ALREADY_EXISTS counts as done; RESOURCE_EXHAUSTED and
+// UNAVAILABLE are retried a few times with back-off.
+int Preload(Tokens& tokens, const std::shared_ptr<grpc::Channel>& channel) {
   auto stub = v1::RegistryService::NewStub(channel);
-  const int owners = absl::GetFlag(FLAGS_owners);
+  const int owners = tokens.minting() ? std::max(1, absl::GetFlag(FLAGS_owners)) : 1;
   const int per_owner = absl::GetFlag(FLAGS_registries_per_owner);
-  int created = 0, existing = 0;
-  for (int o = 0; o < owners; ++o) {
-    const std::string owner = tokens.OwnerId(o);
-    const std::string token = tokens.User(owner);
-    for (int j = 0; j < per_owner; ++j) {
-      v1::CreateRegistryRequest request;
-      request.set_parent(absl::StrCat("users/", owner));
-      request.set_registry_id(RegistryId(j));
-      v1::Registry* r = request.mutable_registry();
-      r->set_display_name(absl::StrCat("Bench registry ", j));
-      r->set_server(RegistryServer(j));
-      r->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
-      r->set_username(absl::StrCat("robot-", j));
-      r->set_password(absl::StrCat("s3cret-password-for-bench-registry-", j));
-      v1::Registry response;
-      grpc::ClientContext ctx;
-      SetAuth(ctx, token);
-      grpc::Status status = stub->CreateRegistry(&ctx, request, &response);
-      if (status.ok()) {
-        ++created;
-      } else if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-        ++existing;
-      } else {
-        std::cerr << "registry-bench: preload " << request.parent() << "/" << request.registry_id()
-                  << ": " << status.error_code() << " " << status.error_message() << "\n";
-        return 1;
+  const int parallel = std::clamp(absl::GetFlag(FLAGS_preload_concurrency), 1, owners);
+  std::atomic<int> next_owner{0};
+  std::atomic<int> owners_done{0};
+  std::atomic<int64_t> created{0}, existing{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mu;
+  std::string error;
+  const absl::Time started = absl::Now();
+  auto worker = [&] {
+    for (int o = next_owner++; o < owners && !failed.load(); o = next_owner++) {
+      const std::string owner = tokens.OwnerId(o);
+      const std::string& token = tokens.OwnerToken(o);
+      for (int j = 0; j < per_owner && !failed.load(); ++j) {
+        v1::CreateRegistryRequest request;
+        request.set_parent(absl::StrCat("users/", owner));
+        request.set_registry_id(RegistryId(j));
+        v1::Registry* r = request.mutable_registry();
+        r->set_display_name(absl::StrCat("Bench registry ", j));
+        r->set_server(RegistryServer(j));
+        r->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+        r->set_username(absl::StrCat("robot-", j));
+        r->set_password(absl::StrCat("s3cret-password-for-bench-registry-", j));
+        grpc::Status status;
+        for (int attempt = 0;; ++attempt) {
+          v1::Registry response;
+          grpc::ClientContext ctx;
+          SetAuth(ctx, token);
+          status = stub->CreateRegistry(&ctx, request, &response);
+          const bool retry = status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+                             status.error_code() == grpc::StatusCode::UNAVAILABLE;
+          if (!retry || attempt == 5) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(50 << attempt));
+        }
+        if (status.ok()) {
+          ++created;
+        } else if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+          ++existing;
+        } else {
+          std::lock_guard<std::mutex> lock(error_mu);
+          if (error.empty()) {
+            error =
+                absl::StrCat(request.parent(), "/", request.registry_id(), ": ",
+                             static_cast<int>(status.error_code()), " ", status.error_message());
+          }
+          failed.store(true);
+        }
+      }
+      const int done = ++owners_done;
+      if (owners >= 1000 && done % (owners / 10) == 0) {
+        std::cerr << "registry-bench: preload " << done << "/" << owners << " owners, "
+                  << absl::FormatDuration(absl::Trunc(absl::Now() - started, absl::Seconds(1)))
+                  << "\n";
       }
     }
+  };
+  std::vector<std::thread> threads;
+  for (int t = 0; t < parallel; ++t) threads.emplace_back(worker);
+  for (auto& t : threads) t.join();
+  if (failed.load()) {
+    std::cerr << "registry-bench: preload " << error << "\n";
+    return 1;
   }
   std::cerr << "registry-bench: preloaded " << owners << " owner(s) x " << per_owner
-            << " registries (" << created << " created, " << existing << " already there)\n";
+            << " registries (" << created.load() << " created, " << existing.load()
+            << " already there) in "
+            << absl::FormatDuration(absl::Trunc(absl::Now() - started, absl::Milliseconds(1)))
+            << " with " << parallel << " owner(s) in parallel\n";
+  return 0;
+}
+
+std::string EtcdValue() {
+  return std::string(std::max(0, absl::GetFlag(FLAGS_etcd_value_size)), 'v');
+}
+
+// etcd-range reads one key: put it once (value of --etcd-value-size bytes) and read it back.
+int EtcdSetup(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = etcd::KV::NewStub(channel);
+  etcd::PutRequest put;
+  put.set_key(absl::GetFlag(FLAGS_etcd_key));
+  put.set_value(EtcdValue());
+  etcd::PutResponse put_response;
+  grpc::ClientContext put_ctx;
+  SetAuth(put_ctx, "");  // etcd takes no bearer token.
+  grpc::Status status = stub->Put(&put_ctx, put, &put_response);
+  if (!status.ok()) {
+    std::cerr << "registry-bench: etcd Put " << put.key() << ": " << status.error_code() << " "
+              << status.error_message() << "\n";
+    return 1;
+  }
+  etcd::RangeRequest range;
+  range.set_key(put.key());
+  etcd::RangeResponse range_response;
+  grpc::ClientContext range_ctx;
+  SetAuth(range_ctx, "");
+  status = stub->Range(&range_ctx, range, &range_response);
+  if (!status.ok() || range_response.kvs_size() != 1 ||
+      range_response.kvs(0).value() != put.value()) {
+    std::cerr << "registry-bench: etcd Range " << put.key() << " did not return the value put ("
+              << status.error_code() << " " << status.error_message() << ", "
+              << range_response.kvs_size() << " kvs)\n";
+    return 1;
+  }
+  std::cerr << "registry-bench: etcd key " << put.key() << " = " << put.value().size()
+            << " bytes at revision " << range_response.header().revision() << "\n";
   return 0;
 }
 
@@ -255,27 +385,80 @@ struct Stats {
   std::string first_error;
 };
 
+// With --create-same-owner: the one owner all slots write as, a fresh one every
+// kCreatesPerOwner creates (counted over all slots).
+class SharedCreateOwner {
+ public:
+  explicit SharedCreateOwner(const Tokens& tokens) : tokens_(tokens) {}
+  // Call number n (0-based over all slots): its owner id and token.
+  std::pair<std::string, std::string> For(uint64_t n, const std::string& run_id) {
+    const uint64_t generation = n / kCreatesPerOwner;
+    absl::MutexLock lock(&mu_);
+    auto it = owners_.find(generation);
+    if (it == owners_.end()) {
+      std::string owner = absl::StrCat("bench-create-", run_id, "-", generation);
+      std::string token = tokens_.User(owner);
+      it = owners_.emplace(generation, std::make_pair(std::move(owner), std::move(token))).first;
+    }
+    return it->second;
+  }
+  std::atomic<uint64_t> counter{0};
+
+ private:
+  const Tokens& tokens_;
+  absl::Mutex mu_;
+  std::map<uint64_t, std::pair<std::string, std::string>> owners_ ABSL_GUARDED_BY(mu_);
+};
+
 struct Shared {
+  explicit Shared(const Tokens& tokens) : create_owner(tokens) {}
   std::atomic<bool> stop{false};
   Clock::time_point measure_start;
   Clock::time_point measure_end;
   absl::Mutex mu;
   int active_slots ABSL_GUARDED_BY(mu) = 0;
+  SharedCreateOwner create_owner;
+  OwnerChoice owner_choice = OwnerChoice::kFirst;
+  std::string run_id;
+  std::string etcd_value;
 };
 
 // One outstanding call position: issues a call, records it on completion, issues the next.
 class Slot {
  public:
-  Slot(int index, Rpc rpc, std::shared_ptr<grpc::Channel> channel, const Tokens& tokens,
-       Shared& shared, const std::vector<std::string>& images)
-      : index_(index), rpc_(rpc), tokens_(tokens), shared_(shared), images_(images) {
-    credential_ = v1::CredentialService::NewStub(channel);
-    registry_ = v1::RegistryService::NewStub(channel);
-    health_ = health::Health::NewStub(channel);
-    const int owners = std::max(1, absl::GetFlag(FLAGS_owners));
-    owner_ = tokens_.OwnerId(index % owners);
-    if (rpc_ != Rpc::kResolve && rpc_ != Rpc::kHealth) user_token_ = tokens_.User(owner_);
-    resolve_request_ = ResolveRequest(owner_, images_);
+  Slot(int index, Rpc rpc, std::shared_ptr<grpc::Channel> channel, Tokens& tokens, Shared& shared,
+       const std::vector<std::string>& images)
+      : index_(index),
+        rpc_(rpc),
+        tokens_(tokens),
+        shared_(shared),
+        images_(images),
+        owners_(std::max(1, absl::GetFlag(FLAGS_owners))),
+        rng_(0x9e3779b97f4a7c15ULL ^ static_cast<uint64_t>(index)),
+        pick_(0, std::max(1, absl::GetFlag(FLAGS_owners)) - 1) {
+    if (IsEtcd(rpc_)) {
+      etcd_ = etcd::KV::NewStub(channel);
+    } else {
+      credential_ = v1::CredentialService::NewStub(channel);
+      registry_ = v1::RegistryService::NewStub(channel);
+      health_ = health::Health::NewStub(channel);
+    }
+    switch (shared_.owner_choice) {
+      case OwnerChoice::kFirst:
+        fixed_owner_ = 0;
+        break;
+      case OwnerChoice::kSlot:
+        fixed_owner_ = index % owners_;
+        break;
+      case OwnerChoice::kRandom:
+        fixed_owner_ = -1;
+        break;
+    }
+    if (rpc_ == Rpc::kResolve) {
+      resolve_request_ = ResolveRequest(tokens_.OwnerId(std::max(fixed_owner_, 0)), images_);
+    }
+    etcd_range_request_.set_key(absl::GetFlag(FLAGS_etcd_key));
+    etcd_range_request_.set_serializable(absl::GetFlag(FLAGS_etcd_serializable));
     latencies_.reserve(1 << 16);
   }
 
@@ -284,6 +467,9 @@ class Slot {
   std::vector<int64_t>& latencies() { return latencies_; }
 
  private:
+  // The owner number of the next resolve/get/list call.
+  int NextOwner() { return fixed_owner_ >= 0 ? fixed_owner_ : pick_(rng_); }
+
   void Issue() {
     if (shared_.stop.load(std::memory_order_relaxed)) {
       absl::MutexLock lock(&shared_.mu);
@@ -291,36 +477,53 @@ class Slot {
       return;
     }
     ctx_ = std::make_unique<grpc::ClientContext>();
-    start_ = Clock::now();
     auto done = [this](grpc::Status status) { Done(status); };
     switch (rpc_) {
       case Rpc::kResolve:
+        if (fixed_owner_ < 0) {
+          resolve_request_.set_owner(absl::StrCat("users/", tokens_.OwnerId(NextOwner())));
+        }
         SetAuth(*ctx_, tokens_.Resolver());
         resolve_response_.Clear();
-        credential_->async()->ResolveCredentials(ctx_.get(), &resolve_request_,
-                                                 &resolve_response_, done);
+        start_ = Clock::now();
+        credential_->async()->ResolveCredentials(ctx_.get(), &resolve_request_, &resolve_response_,
+                                                 done);
         break;
       case Rpc::kGet: {
-        SetAuth(*ctx_, user_token_);
+        const int owner = NextOwner();
+        SetAuth(*ctx_, tokens_.OwnerToken(owner));
         const int per_owner = std::max(1, absl::GetFlag(FLAGS_registries_per_owner));
-        get_request_.set_name(
-            absl::StrCat("users/", owner_, "/registries/", RegistryId(counter_++ % per_owner)));
+        get_request_.set_name(absl::StrCat("users/", tokens_.OwnerId(owner), "/registries/",
+                                           RegistryId(counter_++ % per_owner)));
         registry_response_.Clear();
+        start_ = Clock::now();
         registry_->async()->GetRegistry(ctx_.get(), &get_request_, &registry_response_, done);
         break;
       }
-      case Rpc::kList:
-        SetAuth(*ctx_, user_token_);
-        list_request_.set_parent(absl::StrCat("users/", owner_));
+      case Rpc::kList: {
+        const int owner = NextOwner();
+        SetAuth(*ctx_, tokens_.OwnerToken(owner));
+        list_request_.set_parent(absl::StrCat("users/", tokens_.OwnerId(owner)));
         list_response_.Clear();
+        start_ = Clock::now();
         registry_->async()->ListRegistries(ctx_.get(), &list_request_, &list_response_, done);
         break;
+      }
       case Rpc::kCreate: {
-        // A fresh owner every 150 creates keeps each owner under the default limit of 200.
-        const uint64_t n = counter_++;
-        if (n % 150 == 0) {
-          create_owner_ = absl::StrCat("bench-create-", run_id_, "-", index_, "-", n / 150);
-          create_token_ = tokens_.User(create_owner_);
+        uint64_t n;
+        if (absl::GetFlag(FLAGS_create_same_owner)) {
+          // All slots write as one owner (serialized by the server), fresh every 150 creates.
+          n = shared_.create_owner.counter++;
+          std::tie(create_owner_, create_token_) = shared_.create_owner.For(n, shared_.run_id);
+        } else {
+          // Each slot writes as its own owner (64 writers = 64 users), a fresh one every 150
+          // creates of this slot to stay under the per-owner limit.
+          n = counter_++;
+          if (n % kCreatesPerOwner == 0) {
+            create_owner_ =
+                absl::StrCat("bench-w", index_, "-", n / kCreatesPerOwner, "-", shared_.run_id);
+            create_token_ = tokens_.User(create_owner_);
+          }
         }
         SetAuth(*ctx_, create_token_);
         create_request_.set_parent(absl::StrCat("users/", create_owner_));
@@ -332,15 +535,33 @@ class Slot {
         r->set_username("robot");
         r->set_password("s3cret-password-for-bench");
         registry_response_.Clear();
-        registry_->async()->CreateRegistry(ctx_.get(), &create_request_, &registry_response_,
-                                           done);
+        start_ = Clock::now();
+        registry_->async()->CreateRegistry(ctx_.get(), &create_request_, &registry_response_, done);
         break;
       }
       case Rpc::kHealth:
         SetAuth(*ctx_, tokens_.Resolver());  // Same headers as resolve.
         health_response_.Clear();
+        start_ = Clock::now();
         health_->async()->Check(ctx_.get(), &health_request_, &health_response_, done);
         break;
+      case Rpc::kEtcdRange:
+        SetAuth(*ctx_, "");  // etcd: no authorization header.
+        etcd_range_response_.Clear();
+        start_ = Clock::now();
+        etcd_->async()->Range(ctx_.get(), &etcd_range_request_, &etcd_range_response_, done);
+        break;
+      case Rpc::kEtcdPut: {
+        // A distinct key per call (bench/put/<run>/<slot>/<n>), the same value every time.
+        const uint64_t n = counter_++;
+        SetAuth(*ctx_, "");
+        etcd_put_request_.set_key(absl::StrCat("bench/put/", shared_.run_id, "/", index_, "/", n));
+        if (n == 0) etcd_put_request_.set_value(shared_.etcd_value);
+        etcd_put_response_.Clear();
+        start_ = Clock::now();
+        etcd_->async()->Put(ctx_.get(), &etcd_put_request_, &etcd_put_response_, done);
+        break;
+      }
     }
   }
 
@@ -348,33 +569,33 @@ class Slot {
     const Clock::time_point end = Clock::now();
     if (start_ >= shared_.measure_start && end <= shared_.measure_end) {
       if (status.ok()) {
-        latencies_.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(end - start_)
-                                 .count());
+        latencies_.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(end - start_).count());
       } else {
         ++stats_.errors;
         ++stats_.error_codes[status.error_code()];
         if (stats_.first_error.empty()) {
-          stats_.first_error = absl::StrCat(static_cast<int>(status.error_code()), " ", status.error_message());
+          stats_.first_error =
+              absl::StrCat(static_cast<int>(status.error_code()), " ", status.error_message());
         }
       }
     }
     Issue();
   }
 
- public:
-  static inline std::string run_id_;
-
- private:
   const int index_;
   const Rpc rpc_;
-  const Tokens& tokens_;
+  Tokens& tokens_;
   Shared& shared_;
   const std::vector<std::string>& images_;
+  const int owners_;
+  int fixed_owner_ = 0;  // -1: random owner per call.
+  std::mt19937_64 rng_;
+  std::uniform_int_distribution<int> pick_;
   std::unique_ptr<v1::CredentialService::Stub> credential_;
   std::unique_ptr<v1::RegistryService::Stub> registry_;
   std::unique_ptr<health::Health::Stub> health_;
-  std::string owner_;
-  std::string user_token_;
+  std::unique_ptr<etcd::KV::Stub> etcd_;
   std::string create_owner_;
   std::string create_token_;
   uint64_t counter_ = 0;
@@ -389,6 +610,10 @@ class Slot {
   v1::Registry registry_response_;
   health::HealthCheckRequest health_request_;
   health::HealthCheckResponse health_response_;
+  etcd::RangeRequest etcd_range_request_;
+  etcd::RangeResponse etcd_range_response_;
+  etcd::PutRequest etcd_put_request_;
+  etcd::PutResponse etcd_put_response_;
   Stats stats_;
   std::vector<int64_t> latencies_;
 };
@@ -424,8 +649,8 @@ int Capture(const Tokens& tokens, const std::vector<std::string>& images) {
   SetAuth(ctx, tokens.Resolver());
   grpc::Status status = stub->ResolveCredentials(&ctx, request, &response);
   if (!status.ok()) {
-    std::cerr << "registry-bench: capture: " << status.error_code() << " "
-              << status.error_message() << "\n";
+    std::cerr << "registry-bench: capture: " << status.error_code() << " " << status.error_message()
+              << "\n";
     return 1;
   }
   // proto3 without maps serializes deterministically, so this is the byte string registryd sent.
@@ -464,6 +689,21 @@ int main(int argc, char** argv) {
     std::cerr << "registry-bench: --concurrency and --inflight must be >= 1\n";
     return 2;
   }
+  OwnerChoice owner_choice;
+  if (const std::string choice = absl::GetFlag(FLAGS_owner_choice); choice == "first") {
+    owner_choice = OwnerChoice::kFirst;
+  } else if (choice == "random") {
+    owner_choice = OwnerChoice::kRandom;
+  } else if (choice == "slot") {
+    owner_choice = OwnerChoice::kSlot;
+  } else {
+    std::cerr << "registry-bench: unknown --owner-choice " << choice << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_owners) < 1) {
+    std::cerr << "registry-bench: --owners must be >= 1\n";
+    return 2;
+  }
   Tokens tokens;
   for (Rpc rpc : rpcs) {
     if (rpc == Rpc::kCreate && !tokens.minting()) {
@@ -471,14 +711,25 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::vector<std::string> images = RequestImages(
-      absl::GetFlag(FLAGS_images_per_request), absl::GetFlag(FLAGS_registries_per_owner));
+  if (owner_choice != OwnerChoice::kFirst && absl::GetFlag(FLAGS_owners) > 1 && !tokens.minting()) {
+    std::cerr << "registry-bench: --owner-choice=random|slot with --owners > 1 needs "
+                 "--signing-key (owners bench-0..N-1)\n";
+    return 2;
+  }
+  const std::vector<std::string> images = RequestImages(absl::GetFlag(FLAGS_images_per_request),
+                                                        absl::GetFlag(FLAGS_registries_per_owner));
   if (absl::GetFlag(FLAGS_preload)) {
     if (int rc = Preload(tokens, NewChannel(0)); rc != 0) return rc;
   }
   if (!absl::GetFlag(FLAGS_capture_response).empty()) return Capture(tokens, images);
+  if (std::find(rpcs.begin(), rpcs.end(), Rpc::kEtcdRange) != rpcs.end()) {
+    if (int rc = EtcdSetup(NewChannel(0)); rc != 0) return rc;
+  }
 
-  Slot::run_id_ = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  Shared shared(tokens);
+  shared.owner_choice = owner_choice;
+  shared.run_id = absl::StrCat(absl::ToUnixMillis(absl::Now()));
+  shared.etcd_value = EtcdValue();
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int c = 0; c < concurrency; ++c) {
     channels.push_back(NewChannel(c));
@@ -488,15 +739,14 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  Shared shared;
   const auto warmup = absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_warmup));
   const auto duration = absl::ToChronoNanoseconds(absl::GetFlag(FLAGS_duration));
   std::vector<std::unique_ptr<Slot>> slots;
   for (int c = 0; c < concurrency; ++c) {
     for (int i = 0; i < inflight; ++i) {
       const int index = c * inflight + i;
-      slots.push_back(std::make_unique<Slot>(index, rpcs[index % rpcs.size()], channels[c],
-                                             tokens, shared, images));
+      slots.push_back(std::make_unique<Slot>(index, rpcs[index % rpcs.size()], channels[c], tokens,
+                                             shared, images));
     }
   }
   shared.measure_start = Clock::now() + warmup;
@@ -535,6 +785,12 @@ int main(int argc, char** argv) {
   out["duration_s"] = seconds;
   out["images_per_request"] = absl::GetFlag(FLAGS_images_per_request);
   out["owners"] = absl::GetFlag(FLAGS_owners);
+  out["owner_choice"] = absl::GetFlag(FLAGS_owner_choice);
+  out["create_same_owner"] = absl::GetFlag(FLAGS_create_same_owner);
+  if (std::any_of(rpcs.begin(), rpcs.end(), IsEtcd)) {
+    out["etcd_serializable"] = absl::GetFlag(FLAGS_etcd_serializable);
+    out["etcd_value_size"] = absl::GetFlag(FLAGS_etcd_value_size);
+  }
   out["rpcs"] = nlohmann::json::array();
   bool any_error = false;
   for (auto& [rpc, stats] : merged) {
@@ -568,15 +824,14 @@ int main(int argc, char** argv) {
     std::cout << absl::StrFormat("%s %s: %d channels x %d in flight, %.1f s measured\n",
                                  absl::GetFlag(FLAGS_label), absl::GetFlag(FLAGS_address),
                                  concurrency, inflight, seconds);
-    std::cout << absl::StrFormat("%-8s %10s %8s %12s %9s %9s %9s %9s %9s\n", "rpc", "ok", "errors",
+    std::cout << absl::StrFormat("%-10s %10s %8s %12s %9s %9s %9s %9s %9s\n", "rpc", "ok", "errors",
                                  "calls/s", "p50 us", "p90 us", "p99 us", "p99.9 us", "max us");
     for (const auto& r : out["rpcs"]) {
       std::cout << absl::StrFormat(
-          "%-8s %10d %8d %12.0f %9.0f %9.0f %9.0f %9.0f %9.0f\n",
-          r["rpc"].get<std::string>(), r["ok"].get<uint64_t>(), r["errors"].get<uint64_t>(),
-          r["throughput_per_s"].get<double>(), r["p50_us"].get<double>(),
-          r["p90_us"].get<double>(), r["p99_us"].get<double>(), r["p999_us"].get<double>(),
-          r["max_us"].get<double>());
+          "%-10s %10d %8d %12.0f %9.0f %9.0f %9.0f %9.0f %9.0f\n", r["rpc"].get<std::string>(),
+          r["ok"].get<uint64_t>(), r["errors"].get<uint64_t>(), r["throughput_per_s"].get<double>(),
+          r["p50_us"].get<double>(), r["p90_us"].get<double>(), r["p99_us"].get<double>(),
+          r["p999_us"].get<double>(), r["max_us"].get<double>());
       if (r.contains("first_error")) {
         std::cout << "  first error: " << r["first_error"].get<std::string>() << "\n";
       }

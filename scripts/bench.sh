@@ -6,7 +6,10 @@
 #   4. captures one ResolveCredentials response, drives Resolve and Health/Check at the same
 #      concurrency, then the null server (raw unary callback, the captured bytes) with the
 #      identical Resolve load; optionally CreateRegistry (durable) at 64 writers;
-#   5. prints a table (RPC, throughput, p50, p99) and the ratios, with the machine described.
+#   5. if etcd is installed (make bench-deps), starts a single-node etcd on free loopback ports
+#      and drives its KV.Range (one small key, same load as Resolve) and durable KV.Put (64
+#      writers, like CreateRegistry) with the same registry-bench load loop;
+#   6. prints a table (RPC, throughput, p50, p99) and the ratios, with the machine described.
 # Only processes this script started are stopped (by PID). Environment knobs:
 #   BENCH_JOBS=1 BENCH_CONCURRENCY=4 BENCH_INFLIGHT=32 BENCH_DURATION=10s BENCH_WARMUP=2s
 #   BENCH_IMAGES=3 BENCH_CREATE=1 (0 skips the CreateRegistry run) BENCH_SKIP_BUILD=1
@@ -111,28 +114,40 @@ run null-resolve "127.0.0.1:$NULL_PORT" resolve
 run null-resolve-64 "127.0.0.1:$NULL_PORT" resolve --inflight=$((INFLIGHT / 2))
 kill "$NULL_PID" && wait "$NULL_PID" 2>/dev/null || true
 
-# --- etcd (issue 6 target: >= 2x etcd 3.4 KV.Range of one small key) -------------------------
+# --- etcd (issue 6 targets: Resolve >= 2x etcd 3.4 KV.Range of one small key; CreateRegistry
+# durable >= etcd durable Put) --------------------------------------------------------------
+# A single-node etcd from Debian's etcd-server (make bench-deps), driven by registry-bench with
+# the identical load loop (--rpc=etcd-range / etcd-put: same channels, in-flight slots, warm-up,
+# window and percentiles). Its data dir is next to registryd's, so both fsync to the same disk.
 ETCD_NOTE=""
 if ! command -v etcd >/dev/null; then
-  ETCD_NOTE="etcd not measured: etcd is not installed (Debian packages etcd-server, etcd-client)"
-elif ! command -v "${ETCD_BENCHMARK:-benchmark}" >/dev/null; then
-  ETCD_NOTE="etcd not measured: etcd's benchmark tool (go.etcd.io/etcd/tools/benchmark) is not installed; set ETCD_BENCHMARK"
+  ETCD_NOTE="etcd not measured: install etcd-server (make bench-deps)"
 else
   EPORT=$(free_port)
   EPEER=$(free_port)
-  etcd --data-dir "$WORK/etcd" --listen-client-urls "http://127.0.0.1:$EPORT" \
-    --advertise-client-urls "http://127.0.0.1:$EPORT" \
-    --listen-peer-urls "http://127.0.0.1:$EPEER" >"$WORK/etcd.log" 2>&1 &
+  # Single node: name "default" and an initial cluster of just this member; new data dir.
+  # etcd also reads ETCD_* environment variables; unset any for this process (exec keeps the PID).
+  (
+    unset "${!ETCD_@}"
+    exec etcd --name default --data-dir "$WORK/etcd" \
+      --listen-client-urls "http://127.0.0.1:$EPORT" \
+      --advertise-client-urls "http://127.0.0.1:$EPORT" \
+      --listen-peer-urls "http://127.0.0.1:$EPEER" \
+      --initial-advertise-peer-urls "http://127.0.0.1:$EPEER" \
+      --initial-cluster "default=http://127.0.0.1:$EPEER" --initial-cluster-state new
+  ) >"$WORK/etcd.log" 2>&1 &
   ETCD_PID=$!
   PIDS+=("$ETCD_PID")
   wait_port "$EPORT" "$ETCD_PID"
-  EB=${ETCD_BENCHMARK:-benchmark}
-  "$EB" --endpoints="127.0.0.1:$EPORT" --conns=1 --clients=1 put --key-size=8 --val-size=256 \
-    --total=1 >/dev/null 2>&1 || true
-  "$EB" --endpoints="127.0.0.1:$EPORT" --conns="$CONC" --clients=$((CONC * INFLIGHT)) \
-    range "$(printf 'key%05d' 0)" --consistency=l --total=$((CONC * INFLIGHT * 2000)) \
-    >"$WORK/etcd-range.txt" 2>&1 || true
-  ETCD_NOTE="etcd KV.Range (linearizable): $(grep -E 'Requests/sec' "$WORK/etcd-range.txt" || echo 'no result, see output')"
+  ETCD_VERSION=$(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p')
+  # Linearizable Range (etcd's default, a ReadIndex round per batch) of one 256-byte key.
+  run etcd-range "127.0.0.1:$EPORT" etcd-range
+  if [[ "${BENCH_CREATE:-1}" == 1 ]]; then
+    # 64 concurrent writers, each Put a new key (one raft entry, WAL fsync per batch).
+    run etcd-put "127.0.0.1:$EPORT" etcd-put --concurrency=4 --inflight=16
+  fi
+  kill "$ETCD_PID" && wait "$ETCD_PID" 2>/dev/null || true
+  ETCD_NOTE="etcd: ${ETCD_VERSION:-?} single node (Debian etcd-server), data dir on the same disk as registryd's"
 fi
 
 # --- report --------------------------------------------------------------------------------
@@ -147,18 +162,40 @@ python3 - "$WORK" <<'PY'
 import json, os, sys
 work = sys.argv[1]
 rows = []
-for name in ["registryd-resolve", "null-resolve", "registryd-health", "registryd-resolve-64",
-             "null-resolve-64", "registryd-create"]:
-    path = os.path.join(work, name + ".json")
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
+def load(path):
+    """The last line of registry-bench's output that parses as a JSON object, or None."""
+    try:
+        lines = open(path).read().strip().splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("rpcs"), list):
+            return data
+    return None
+for name in ["registryd-resolve", "null-resolve", "etcd-range", "registryd-health",
+             "registryd-resolve-64", "null-resolve-64", "registryd-create", "etcd-put"]:
+    data = load(os.path.join(work, name + ".json"))
+    if data is None:
+        if os.path.exists(os.path.join(work, name + ".json")):
+            print(f"{name}: no parsable result (see the messages above)")
         continue
-    data = json.loads(open(path).read().strip().splitlines()[-1])
     for r in data["rpcs"]:
-        rows.append((name, r, data["inflight_total"]))
+        needed = ("throughput_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "errors")
+        if all(k in r for k in needed):
+            rows.append((name, r, data.get("inflight_total", 0)))
 print(f"{'run':<20} {'in flight':>9} {'calls/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7}")
 by = {}
+depth = {}
 for name, r, inflight in rows:
     by[name] = r
+    depth[name] = inflight
     print(f"{name:<20} {inflight:>9} {r['throughput_per_s']:>10.0f} {r['p50_us']/1e3:>8.2f} "
           f"{r['p90_us']/1e3:>8.2f} {r['p99_us']/1e3:>8.2f} {r['p999_us']/1e3:>9.2f} {r['errors']:>7}")
 print()
@@ -182,11 +219,21 @@ if r64 and n64:
 h = by.get("registryd-health")
 if res and h:
     print(f"Resolve / Health(registryd) throughput: {res['throughput_per_s']/h['throughput_per_s']:.2f} (reference)")
+e = by.get("etcd-range")
+if e:
+    ratio(f"Resolve(registryd) / Range(etcd) throughput, {depth['etcd-range']} in flight",
+          res and res["throughput_per_s"], e["throughput_per_s"], ">= 2",
+          (res["errors"] if res else 0) + e["errors"])
 c = by.get("registryd-create")
 if c:
     v = c["throughput_per_s"]
-    print(f"CreateRegistry (durable) at 64 writers: {v:.0f}/s (target >= 2000/s) "
-          f"{'MET' if v >= 2000 and c['errors'] == 0 else 'NOT MET'}")
+    print(f"CreateRegistry (durable) at {depth['registryd-create']} writers: {v:.0f}/s "
+          f"(target >= 2000/s) {'MET' if v >= 2000 and c['errors'] == 0 else 'NOT MET'}")
+p = by.get("etcd-put")
+if p:
+    ratio(f"CreateRegistry(registryd) / Put(etcd) durable, {depth['etcd-put']} writers",
+          c and c["throughput_per_s"], p["throughput_per_s"], ">= 1",
+          (c["errors"] if c else 0) + p["errors"])
 PY
 echo "$ETCD_NOTE"
 
