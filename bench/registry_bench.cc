@@ -8,7 +8,7 @@
 //
 // RPCs: resolve (CredentialService.ResolveCredentials), get (GetRegistry), list (ListRegistries,
 // first page), create (CreateRegistry, one new registry per call; needs --signing-key: each slot
-// writes as its own owner, a fresh one every 150 creates to stay under the per-owner limit),
+// writes as its own owner, a fresh one every --creates-per-owner creates),
 // health (grpc.health.v1 Check), and for comparison against etcd 3.4 (no auth header):
 // etcd-range (KV.Range of one small key, linearizable unless --etcd-serializable) and etcd-put
 // (KV.Put of a 256-byte value to a distinct key per call, durable: etcd fsyncs its WAL).
@@ -77,8 +77,11 @@ ABSL_FLAG(std::string, owner_choice, "first",
 ABSL_FLAG(bool, preload, false, "create the registries first (idempotent: ALREADY_EXISTS is ok)");
 ABSL_FLAG(int, preload_concurrency, 32, "owners preloaded concurrently");
 ABSL_FLAG(bool, create_same_owner, false,
-          "create: all slots share one owner (a fresh one every 150 creates) instead of one "
-          "owner per slot");
+          "create: all slots share one owner (a fresh one every --creates-per-owner creates) "
+          "instead of one owner per slot");
+ABSL_FLAG(int, creates_per_owner, 20,
+          "create: registries an owner gets before the next owner is used (the Resolve "
+          "scenario's owners have 20; at most the server's --max-registries-per-owner)");
 ABSL_FLAG(std::string, etcd_key, "bench/key", "etcd-range: the key (Put once before measuring)");
 ABSL_FLAG(int, etcd_value_size, 256, "etcd-range/etcd-put: value bytes");
 ABSL_FLAG(bool, etcd_serializable, false,
@@ -97,8 +100,9 @@ namespace health = ::grpc::health::v1;
 namespace etcd = ::etcdserverpb;
 using Clock = std::chrono::steady_clock;
 
-// Creates per owner before moving to a fresh one (the server's default per-owner limit is 200).
-constexpr uint64_t kCreatesPerOwner = 150;
+// Creates per owner before moving to a fresh one (--creates-per-owner; at most the server's
+// per-owner limit, 200 by default).
+uint64_t CreatesPerOwner() { return static_cast<uint64_t>(absl::GetFlag(FLAGS_creates_per_owner)); }
 
 enum class Rpc { kResolve, kGet, kList, kCreate, kHealth, kEtcdRange, kEtcdPut };
 
@@ -386,13 +390,13 @@ struct Stats {
 };
 
 // With --create-same-owner: the one owner all slots write as, a fresh one every
-// kCreatesPerOwner creates (counted over all slots).
+// CreatesPerOwner() creates (counted over all slots).
 class SharedCreateOwner {
  public:
   explicit SharedCreateOwner(const Tokens& tokens) : tokens_(tokens) {}
   // Call number n (0-based over all slots): its owner id and token.
   std::pair<std::string, std::string> For(uint64_t n, const std::string& run_id) {
-    const uint64_t generation = n / kCreatesPerOwner;
+    const uint64_t generation = n / CreatesPerOwner();
     absl::MutexLock lock(&mu_);
     auto it = owners_.find(generation);
     if (it == owners_.end()) {
@@ -512,16 +516,17 @@ class Slot {
       case Rpc::kCreate: {
         uint64_t n;
         if (absl::GetFlag(FLAGS_create_same_owner)) {
-          // All slots write as one owner (serialized by the server), fresh every 150 creates.
+          // All slots write as one owner (serialized by the server), fresh every
+          // --creates-per-owner creates.
           n = shared_.create_owner.counter++;
           std::tie(create_owner_, create_token_) = shared_.create_owner.For(n, shared_.run_id);
         } else {
-          // Each slot writes as its own owner (64 writers = 64 users), a fresh one every 150
-          // creates of this slot to stay under the per-owner limit.
+          // Each slot writes as its own owner (64 writers = 64 users), a fresh one every
+          // --creates-per-owner creates of this slot to stay under the per-owner limit.
           n = counter_++;
-          if (n % kCreatesPerOwner == 0) {
+          if (n % CreatesPerOwner() == 0) {
             create_owner_ =
-                absl::StrCat("bench-w", index_, "-", n / kCreatesPerOwner, "-", shared_.run_id);
+                absl::StrCat("bench-w", index_, "-", n / CreatesPerOwner(), "-", shared_.run_id);
             create_token_ = tokens_.User(create_owner_);
           }
         }

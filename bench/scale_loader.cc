@@ -50,6 +50,7 @@
 #include "server/seal/sealed_barrier.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
+#include "server/service/registry_indexes.h"
 #include "server/service/registry_manager.h"
 #include "storage/rocksdb/rocksdb_kv_store.h"
 
@@ -245,6 +246,12 @@ int Load() {
       registry::seal::OpenSealedBarrier(*std::move(store), *std::move(keys));
   if (!barrier.ok()) {
     std::cerr << "registry-scale-loader: " << barrier.status() << "\n";
+    return 1;
+  }
+  // What registryd does at start: on a new data dir this only marks the (empty) indexes as
+  // complete; RegistryManager then keeps every owner's index as it creates registries.
+  if (absl::Status indexed = registry::service::EnsureRegistryIndexes(**barrier); !indexed.ok()) {
+    std::cerr << "registry-scale-loader: " << indexed << "\n";
     return 1;
   }
   const absl::Time opened = absl::Now();

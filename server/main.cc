@@ -35,7 +35,7 @@ ABSL_FLAG(int, max_registries_per_owner, 200, "registries one owner may define")
 ABSL_FLAG(int, max_request_bytes, 1 << 20, "largest request accepted, in bytes");
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection");
 ABSL_FLAG(int, max_concurrent_streams, 100, "HTTP/2 streams one connection may have open");
-ABSL_FLAG(int, max_threads, 64,
+ABSL_FLAG(int, max_threads, 256,
           "threads serving management calls (RegistryService, AdminService); past capacity new "
           "calls get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(int, max_inflight_resolves, 1024,

@@ -31,7 +31,7 @@ struct ServerConfig {
   // Threads serving the management calls (RegistryService, AdminService, health), which block
   // on durable writes. Past it, new calls are refused at once with RESOURCE_EXHAUSTED instead
   // of queueing without end.
-  int max_threads = 64;
+  int max_threads = 256;
   // ResolveCredentials calls (callback API, no thread each) worked on at once, including those
   // waiting for their audit events to be durable. Past it, RESOURCE_EXHAUSTED at once.
   int max_inflight_resolves = 1024;

@@ -115,20 +115,24 @@ absl::StatusOr<std::string> RegistryManager::PickRegistryId(const std::string& o
   return absl::InternalError("could not pick an unused registry id");
 }
 
-absl::Status RegistryManager::StageIndexChange(const core::OwnerName& owner,
-                                               std::string_view registry_id,
-                                               const v1::Registry* record,
-                                               storage::WriteBatch& batch) {
+absl::StatusOr<core::storage_v1::RegistryIndex> RegistryManager::LoadIndex(
+    const core::OwnerName& owner) {
   const std::string key = core::RegistryIndexKey(owner);
   core::storage_v1::RegistryIndex index;
   absl::StatusOr<std::string> stored = barrier_.Get(key);
-  if (stored.ok()) {
-    if (!index.ParseFromString(*stored)) {
-      return absl::DataLossError(absl::StrCat("stored index under ", key, " does not parse"));
-    }
-  } else if (!absl::IsNotFound(stored.status())) {
-    return stored.status();
+  if (absl::IsNotFound(stored.status())) return index;
+  if (!stored.ok()) return stored.status();
+  if (!index.ParseFromString(*stored)) {
+    return absl::DataLossError(absl::StrCat("stored index under ", key, " does not parse"));
   }
+  return index;
+}
+
+absl::Status RegistryManager::StageIndexChange(const core::OwnerName& owner,
+                                               std::string_view registry_id,
+                                               const v1::Registry* record,
+                                               core::storage_v1::RegistryIndex& index,
+                                               storage::WriteBatch& batch) {
   if (record != nullptr) {
     if (absl::Status added = core::UpsertIndexEntry(index, *record); !added.ok()) {
       return absl::InternalError(
@@ -137,6 +141,7 @@ absl::Status RegistryManager::StageIndexChange(const core::OwnerName& owner,
   } else {
     core::RemoveIndexEntry(index, registry_id);
   }
+  const std::string key = core::RegistryIndexKey(owner);
   if (index.entries().empty()) {
     batch.Delete(key);
   } else {
@@ -210,10 +215,11 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
   const std::string prefix = core::RegistryKeyPrefix(*owner);
   absl::MutexLock lock(&OwnerLock(owner_name));
 
-  absl::StatusOr<std::vector<std::string>> keys =
-      barrier_.ScanKeys(prefix, "", options_.max_registries_per_owner);
-  if (!keys.ok()) return keys.status();
-  if (static_cast<int>(keys->size()) >= options_.max_registries_per_owner) {
+  // The owner's index names every registry it has (it commits with each change), so it
+  // answers both the limit and the ALREADY_EXISTS check without scanning the records.
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadIndex(*owner);
+  if (!index.ok()) return index.status();
+  if (index->entries_size() >= options_.max_registries_per_owner) {
     return absl::ResourceExhaustedError(absl::StrCat(owner_name, " already has the maximum of ",
                                                      options_.max_registries_per_owner,
                                                      " registries"));
@@ -224,7 +230,8 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
     absl::StatusOr<std::string> picked = PickRegistryId(prefix);
     if (!picked.ok()) return picked.status();
     registry_id = *std::move(picked);
-  } else if (std::binary_search(keys->begin(), keys->end(), prefix + registry_id)) {
+  } else if (std::any_of(index->entries().begin(), index->entries().end(),
+                         [&](const auto& entry) { return entry.registry_id() == registry_id; })) {
     return absl::AlreadyExistsError(
         absl::StrCat("registry ", owner_name, "/registries/", registry_id, " already exists"));
   }
@@ -238,7 +245,7 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
 
   storage::WriteBatch batch;
   batch.Put(core::RegistryKey(*owner, registry_id), record.SerializeAsString());
-  absl::Status written = StageIndexChange(*owner, registry_id, &record, batch);
+  absl::Status written = StageIndexChange(*owner, registry_id, &record, *index, batch);
   if (written.ok()) written = CommitWithEvent(batch, event, recorded);
   InvalidateCachedIndex(owner_name);
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
@@ -374,7 +381,11 @@ absl::StatusOr<v1::Registry> RegistryManager::DoUpdate(const auth::Principal& ca
   if (update->secret_changed) AddSecretFingerprint(audit_, record, event);
   storage::WriteBatch batch;
   batch.Put(key, record.SerializeAsString());
-  absl::Status written = StageIndexChange(name->owner, name->registry_id, &record, batch);
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadIndex(name->owner);
+  absl::Status written = index.status();
+  if (written.ok()) {
+    written = StageIndexChange(name->owner, name->registry_id, &record, *index, batch);
+  }
   if (written.ok()) written = CommitWithEvent(batch, event, recorded);
   InvalidateCachedIndex(name->owner.ToString());
   sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
@@ -414,7 +425,10 @@ absl::Status RegistryManager::DoDelete(const auth::Principal& caller,
   }
   storage::WriteBatch batch;
   batch.Delete(key);
-  if (absl::Status staged = StageIndexChange(name->owner, name->registry_id, nullptr, batch);
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadIndex(name->owner);
+  if (!index.ok()) return index.status();
+  if (absl::Status staged =
+          StageIndexChange(name->owner, name->registry_id, nullptr, *index, batch);
       !staged.ok()) {
     return staged;
   }

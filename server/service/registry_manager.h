@@ -12,6 +12,7 @@
 #include "absl/time/time.h"
 #include "cloudmanager/registry/v1/registry_service.pb.h"
 #include "server/auth/principal.h"
+#include "server/core/registry_index.h"
 #include "server/seal/barrier.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
@@ -92,10 +93,14 @@ class RegistryManager final {
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
   // Drops `owner`'s cached index (after a write, committed or not; under the owner's lock).
   void InvalidateCachedIndex(const std::string& owner);
-  // Stages `owner`'s index with `record`'s entry added/replaced (record != null) or the entry of
-  // `registry_id` removed (record == null) into `batch`. Call under the owner's lock.
+  // `owner`'s stored registry index (empty when there is none); DATA_LOSS when it does not
+  // parse. Call under the owner's lock.
+  absl::StatusOr<core::storage_v1::RegistryIndex> LoadIndex(const core::OwnerName& owner);
+  // Changes `index` (as loaded by LoadIndex) — `record`'s entry added/replaced (record != null)
+  // or the entry of `registry_id` removed (record == null) — and stages it into `batch`.
   absl::Status StageIndexChange(const core::OwnerName& owner, std::string_view registry_id,
-                                const v1::Registry* record, storage::WriteBatch& batch);
+                                const v1::Registry* record, core::storage_v1::RegistryIndex& index,
+                                storage::WriteBatch& batch);
 
   seal::Barrier& barrier_;
   AuditLog& audit_;
