@@ -40,7 +40,7 @@ ABSL_FLAG(int, max_threads, 256,
           "calls get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(int, max_inflight_resolves, 1024,
           "ResolveCredentials calls worked on at once; more get RESOURCE_EXHAUSTED at once");
-ABSL_FLAG(int, resolve_cache_owners, 16384,
+ABSL_FLAG(int, resolve_cache_owners, 131072,
           "owners whose registry match keys (never secrets) are cached for ResolveCredentials");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "time in-flight calls get to finish on SIGTERM/SIGINT");

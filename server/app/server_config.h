@@ -37,7 +37,7 @@ struct ServerConfig {
   int max_inflight_resolves = 1024;
   // Owners whose decoded registry index (match keys only, no secrets) stays in memory for
   // ResolveCredentials; about 2 KiB for an owner with 10 registries.
-  int resolve_cache_owners = 16384;
+  int resolve_cache_owners = 131072;
   // Serve grpc.reflection.v1alpha so `grpcurl list` works.
   bool reflection = true;
   // Clock skew allowed for exp/nbf/iat.
