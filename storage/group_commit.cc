@@ -6,6 +6,7 @@ namespace registry::storage {
 
 GroupCommitter::GroupCommitter(WriteFunction write, size_t max_group_mutations)
     : write_(std::move(write)), max_group_mutations_(max_group_mutations) {
+  reporter_ = std::thread([this] { Report(); });
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -14,7 +15,12 @@ GroupCommitter::~GroupCommitter() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  thread_.join();
+  thread_.join();  // Everything queued is written and handed to the reporter.
+  {
+    absl::MutexLock lock(&report_mu_);
+    reporter_stopping_ = true;
+  }
+  reporter_.join();
 }
 
 void GroupCommitter::Submit(WriteBatch batch, Done done) {
@@ -56,7 +62,28 @@ void GroupCommitter::Run() {
       }
       written = write_(merged);
     }
-    for (Pending& pending : group) pending.done(written);
+    // The reporter runs the callbacks while this thread writes the next group.
+    absl::MutexLock lock(&report_mu_);
+    reports_.push_back({std::move(group), std::move(written)});
+  }
+}
+
+void GroupCommitter::Report() {
+  while (true) {
+    std::deque<WrittenGroup> reports;
+    {
+      absl::MutexLock lock(&report_mu_);
+      report_mu_.Await(absl::Condition(
+          +[](GroupCommitter* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->report_mu_) {
+            return self->reporter_stopping_ || !self->reports_.empty();
+          },
+          this));
+      if (reports_.empty()) return;  // Stopping, and everything has been reported.
+      reports.swap(reports_);
+    }
+    for (WrittenGroup& report : reports) {
+      for (Pending& pending : report.group) pending.done(report.written);
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // GroupCommitter: durable writes that do not block their caller. Batches submitted while a
 // store write is in progress are merged into the next one, so one sync covers every batch
-// that arrived meanwhile (group commit) and no caller thread waits on the disk.
+// that arrived meanwhile (group commit) and no caller thread waits on the disk. A second
+// thread reports written groups, so callbacks overlap with the next write.
 #pragma once
 
 #include <cstddef>
@@ -21,9 +22,9 @@ class GroupCommitter final {
   // Applies one merged batch atomically and durably (e.g. KvStore::Write); called on the
   // committer's own thread only.
   using WriteFunction = std::function<absl::Status(const WriteBatch&)>;
-  // Receives the outcome of one submitted batch; called exactly once, on the committer's thread
-  // (or on the destructor's, for batches still queued at shutdown). Must not block for long:
-  // the next group waits for it.
+  // Receives the outcome of one submitted batch; called exactly once, on the committer's
+  // reporter thread (which runs a group's callbacks while the next group is being written), in
+  // write order. Must not block for long: later callbacks wait for it.
   using Done = std::function<void(absl::Status)>;
 
   // Starts the committer thread. Each write merges at most `max_group_mutations` mutations
@@ -45,7 +46,14 @@ class GroupCommitter final {
     Done done;
   };
 
-  void Run();
+  // A written group and the outcome its callbacks get.
+  struct WrittenGroup {
+    std::vector<Pending> group;
+    absl::Status written;
+  };
+
+  void Run();     // The committer thread: merges and writes groups.
+  void Report();  // The reporter thread: runs each written group's callbacks, in order.
   // Takes the next group off the queue (waits for work); empty when stopping with none left.
   std::vector<Pending> NextGroup();
 
@@ -54,6 +62,10 @@ class GroupCommitter final {
   absl::Mutex mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Mutex report_mu_;
+  std::deque<WrittenGroup> reports_ ABSL_GUARDED_BY(report_mu_);
+  bool reporter_stopping_ ABSL_GUARDED_BY(report_mu_) = false;
+  std::thread reporter_;
   std::thread thread_;
 };
 

@@ -183,6 +183,10 @@ rocksdb::Options MakeOptions(const RocksDbOptions& options, bool create) {
   db_options.max_open_files = kMaxOpenFiles;
   // One flush and one compaction at a time: the machine has few cores and serves requests.
   db_options.max_background_jobs = 2;
+  // Writers that join another writer's group wait on a condition variable instead of spinning
+  // and yielding for up to 100 µs (RocksDB's default): on a few cores shared with the gRPC
+  // threads, the spinning burns the CPU the requests need.
+  db_options.enable_write_thread_adaptive_yield = false;
   // Write SST data to disk in 1 MiB steps instead of one large sync at the end of a file.
   db_options.bytes_per_sync = 1 << 20;
   // The info LOG: a few bounded files, not one that grows forever.
