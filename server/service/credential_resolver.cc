@@ -225,14 +225,6 @@ absl::StatusOr<const v1::Registry*> EnsureRecord(seal::Barrier& barrier,
   return &*record;
 }
 
-void WipeResponse(v1::ResolveCredentialsResponse& response) {
-  for (v1::ResolvedCredential& credential : *response.mutable_credentials()) {
-    core::WipeString(*credential.mutable_password());
-    core::WipeString(*credential.mutable_registry_token());
-  }
-  core::WipeString(*response.mutable_docker_config_json());
-}
-
 // Resolve after validation and authorization; ABORTED when a record vanished mid-call.
 absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
     seal::Barrier& barrier, OwnerIndexCache* cache, const ValidatedRequest& validated,
@@ -296,6 +288,14 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
 
 }  // namespace
 
+void CredentialResolver::WipeSecrets(v1::ResolveCredentialsResponse& response) {
+  for (v1::ResolvedCredential& credential : *response.mutable_credentials()) {
+    core::WipeString(*credential.mutable_password());
+    core::WipeString(*credential.mutable_registry_token());
+  }
+  core::WipeString(*response.mutable_docker_config_json());
+}
+
 void CredentialResolver::ResolveCredentialsAsync(const Call& call,
                                                  const v1::ResolveCredentialsRequest& request,
                                                  Done done) {
@@ -318,7 +318,7 @@ void CredentialResolver::ResolveCredentialsAsync(const Call& call,
   audit_.RecordAsync(std::move(events),
                      [answer, done = std::move(done)](absl::Status audited) mutable {
                        if (!audited.ok()) {
-                         if (answer->ok()) WipeResponse(**answer);
+                         if (answer->ok()) WipeSecrets(**answer);
                          done(std::move(audited));
                          return;
                        }

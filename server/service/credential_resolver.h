@@ -45,6 +45,10 @@ class CredentialResolver final {
   void ResolveCredentialsAsync(const Call& call, const v1::ResolveCredentialsRequest& request,
                                Done done);
 
+  // Overwrites the secrets an answer carries (passwords, tokens, the docker config), for the
+  // caller to run once the answer has been encoded for the wire.
+  static void WipeSecrets(v1::ResolveCredentialsResponse& response);
+
   // ResolveCredentialsAsync, waiting for the answer.
   absl::StatusOr<v1::ResolveCredentialsResponse> ResolveCredentials(
       const Call& call, const v1::ResolveCredentialsRequest& request);

@@ -32,7 +32,10 @@ grpc::ServerUnaryReactor* CredentialGrpcService::ResolveCredentials(
   }
   resolver_.ResolveCredentialsAsync(
       *call, decoded, [finish, response](absl::StatusOr<v1::ResolveCredentialsResponse> answer) {
-        if (answer.ok()) EncodeResponse(*answer, *response);
+        if (answer.ok()) {
+          EncodeResponse(*answer, *response);
+          service::CredentialResolver::WipeSecrets(*answer);  // Only the wire copy remains.
+        }
         finish(answer.status());
       });
   return reactor;

@@ -195,6 +195,18 @@ TEST_F(CredentialResolverTest, CachedIndexesServeUntilTheOwnerWrites) {
   EXPECT_TRUE(Resolve("users/alice", "ghcr.io/x/y")->credentials(0).anonymous());
 }
 
+TEST_F(CredentialResolverTest, WipeSecretsOverwritesEverySecretOfAnAnswer) {
+  Define("alice", "ghcr", "ghcr.io");
+  absl::StatusOr<v1::ResolveCredentialsResponse> answer = Resolve("users/alice", "ghcr.io/x/y");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  ASSERT_EQ(answer->credentials(0).password(), "p");
+  ASSERT_THAT(answer->docker_config_json(), ::testing::HasSubstr("\"p\""));
+  CredentialResolver::WipeSecrets(*answer);
+  EXPECT_THAT(answer->credentials(0).password(), ::testing::Not(::testing::HasSubstr("p")));
+  EXPECT_THAT(answer->docker_config_json(), ::testing::Not(::testing::HasSubstr("\"p\"")));
+  EXPECT_EQ(answer->credentials(0).username(), "u");  // Not a secret: left as it was.
+}
+
 TEST_F(CredentialResolverTest, ValidationComesBeforeThePermissionCheck) {
   Call nobody;
   nobody.caller.subject = "nobody";
