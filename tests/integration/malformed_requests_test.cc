@@ -799,8 +799,7 @@ std::vector<Row> MalformedRequestsTest::Table() {
               {"registry"});
   bad_resolve("registry of another owner",
               [](auto& r) { r.set_registry("users/bob/registries/bobreg"); }, {"registry"});
-  add(
-      "ResolveCredentials: image with invalid UTF-8",
+  add("ResolveCredentials: image with invalid UTF-8",
       [this] {
         v1::ResolveCredentialsRequest valid;
         valid.set_owner("users/alice");
@@ -812,6 +811,22 @@ std::vector<Row> MalformedRequestsTest::Table() {
       // ResolveCredentials is a raw callback method that parses its own request, so it names
       // the field (the other methods still get kInvalidUtf8Code from gRPC's parser).
       grpc::StatusCode::INVALID_ARGUMENT, {"images[0]"});
+  add("ResolveCredentials: second image and owner with invalid UTF-8",
+      [this] {
+        return RawUnary(server_.channel(), std::string(kCredentialService) + "ResolveCredentials",
+                        LengthDelimited(1, "users/al" + kInvalidUtf8) +
+                            LengthDelimited(2, "nginx") +
+                            LengthDelimited(2, "redis" + kInvalidUtf8),
+                        resolver_);
+      },
+      grpc::StatusCode::INVALID_ARGUMENT, {"owner", "images[1]"});
+  add("ResolveCredentials: bytes that are not a message",
+      [this] {
+        // Field 2, length-delimited, claiming 100 bytes of which 3 follow.
+        return RawUnary(server_.channel(), std::string(kCredentialService) + "ResolveCredentials",
+                        std::string("\x12\x64") + "abc", resolver_);
+      },
+      grpc::StatusCode::INVALID_ARGUMENT, {"request"});
   add(
       "ResolveCredentials: registry missing",
       [this] { return Resolve([](auto& r) { r.set_registry("users/alice/registries/missing"); }); },

@@ -34,11 +34,31 @@ class RecordingSink final : public AuditSink {
   std::vector<v1::RegistryEvent> events;
 };
 
+// A MemoryKvStore whose writes can be switched to fail (after the barrier has initialized it).
+class FailingWritesStore final : public storage::KvStore {
+ public:
+  absl::StatusOr<std::string> Get(std::string_view key) override { return store_.Get(key); }
+  absl::Status Write(const storage::WriteBatch& batch) override {
+    if (*fail) return absl::UnavailableError("disk gone");
+    return store_.Write(batch);
+  }
+  absl::StatusOr<std::vector<storage::KeyValue>> Scan(std::string_view prefix,
+                                                      std::string_view start_after,
+                                                      size_t limit) override {
+    return store_.Scan(prefix, start_after, limit);
+  }
+  std::shared_ptr<bool> fail = std::make_shared<bool>(false);
+
+ private:
+  storage::MemoryKvStore store_;
+};
+
 class AuditTest : public ::testing::Test {
  protected:
   AuditTest() {
-    barrier_ = *seal::OpenSealedBarrier(std::make_unique<storage::MemoryKvStore>(),
-                                        *seal::ParseMasterKeys(kMasterKey));
+    auto store = std::make_unique<FailingWritesStore>();
+    store_fails_ = store->fail;
+    barrier_ = *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
     auto sink = std::make_unique<RecordingSink>();
     sink_ = sink.get();
     audit_ = std::make_unique<AuditLog>(*barrier_, std::move(sink), [this] { return now_; });
@@ -81,6 +101,7 @@ class AuditTest : public ::testing::Test {
   }
 
   absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
+  std::shared_ptr<bool> store_fails_;
   seal::BarrierPtr barrier_;
   RecordingSink* sink_ = nullptr;
   std::unique_ptr<AuditLog> audit_;
@@ -138,6 +159,17 @@ TEST_F(AuditTest, WhenTheAuditLogFailsNothingChangesAndNothingIsHandedOut) {
   remove.set_name("users/alice/registries/ghcr");
   EXPECT_EQ(manager_->DeleteRegistry(alice_, remove).code(), absl::StatusCode::kUnavailable);
   EXPECT_TRUE(manager_->GetRegistry(alice_, get).ok());
+}
+
+TEST_F(AuditTest, WhenTheAuditStoreWriteFailsNothingIsHandedOut) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  *store_fails_ = true;  // The group-committed write of the resolve's events fails.
+  auto resolved = ResolveGhcr();
+  EXPECT_EQ(resolved.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(resolved.status().message(), HasSubstr("audit store unavailable"));
+  EXPECT_THAT(resolved.status().message(), Not(HasSubstr(kSecret)));
+  *store_fails_ = false;
+  ASSERT_TRUE(ResolveGhcr().ok());
 }
 
 TEST_F(AuditTest, RefusedCallsGoToTheSinkButNotIntoTheOwnersTrail) {
