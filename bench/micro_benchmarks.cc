@@ -144,8 +144,8 @@ BENCHMARK(BM_JwtVerifyCold);
 
 void BM_JwtVerifyCached(benchmark::State& state) {
   static JwtFixture* f = new JwtFixture();
-  static auth::CachingTokenVerifier* verifier = new auth::CachingTokenVerifier(
-      std::make_unique<auth::JwtVerifier>(f->jwks, f->options));
+  static auth::CachingTokenVerifier* verifier =
+      new auth::CachingTokenVerifier(std::make_unique<auth::JwtVerifier>(f->jwks, f->options));
   Check(verifier->Verify(f->token).ok(), "Verify");
   for (auto _ : state) {
     auto principal = verifier->Verify(f->token);
@@ -191,7 +191,9 @@ std::string MakeTempDir() {
 
 // 1000 registries' worth of keys (~300-byte values), read back one small key.
 constexpr int kStoredKeys = 1000;
-std::string StoredKey(int i) { return absl::StrCat("r/users/bench-", i / 20, "/registries/reg-", i % 20); }
+std::string StoredKey(int i) {
+  return absl::StrCat("r/users/bench-", i / 20, "/registries/reg-", i % 20);
+}
 
 void BM_RocksDbGet(benchmark::State& state) {
   const std::string dir = MakeTempDir();

@@ -15,6 +15,7 @@
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/slice.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -25,11 +26,11 @@
 #include <string>
 #include <thread>
 #include <vector>
-#include <algorithm>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
+#include "server/app/flag_names.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to serve on (port 0 picks a free port)");
 ABSL_FLAG(std::string, response_file, "",
@@ -65,22 +66,6 @@ class NullCredentialService final
   grpc::ByteBuffer response_;
 };
 
-// Accepts --flag-name as well as --flag_name (absl flags use underscores).
-std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
-  storage.assign(argv, argv + argc);
-  std::vector<char*> out;
-  for (std::string& arg : storage) {
-    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
-      const size_t end = std::min(arg.find('='), arg.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (arg[i] == '-') arg[i] = '_';
-      }
-    }
-    out.push_back(arg.data());
-  }
-  return out;
-}
-
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
@@ -88,7 +73,7 @@ void OnSignal(int) { g_stop.store(true); }
 
 int main(int argc, char** argv) {
   std::vector<std::string> arg_storage;
-  std::vector<char*> args = DashesToUnderscores(argc, argv, arg_storage);
+  std::vector<char*> args = registry::app::NormalizeFlagNames(argc, argv, arg_storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   const std::string path = absl::GetFlag(FLAGS_response_file);
   if (path.empty()) {

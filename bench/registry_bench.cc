@@ -51,6 +51,7 @@
 #include "etcd/etcd_kv.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "nlohmann/json.hpp"
+#include "server/app/flag_names.h"
 
 ABSL_FLAG(std::string, address, "127.0.0.1:50051", "server address (plaintext)");
 ABSL_FLAG(std::string, rpc, "resolve",
@@ -623,22 +624,6 @@ class Slot {
   std::vector<int64_t> latencies_;
 };
 
-// Accepts --flag-name as well as --flag_name (absl flags use underscores).
-std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
-  storage.assign(argv, argv + argc);
-  std::vector<char*> out;
-  for (std::string& arg : storage) {
-    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
-      const size_t end = std::min(arg.find('='), arg.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (arg[i] == '-') arg[i] = '_';
-      }
-    }
-    out.push_back(arg.data());
-  }
-  return out;
-}
-
 double Percentile(const std::vector<int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
   size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted.size()));
@@ -677,7 +662,7 @@ int Capture(const Tokens& tokens, const std::vector<std::string>& images) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> arg_storage;
-  std::vector<char*> args = DashesToUnderscores(argc, argv, arg_storage);
+  std::vector<char*> args = registry::app::NormalizeFlagNames(argc, argv, arg_storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   std::vector<Rpc> rpcs;
   for (absl::string_view name : absl::StrSplit(absl::GetFlag(FLAGS_rpc), ',')) {

@@ -45,6 +45,7 @@
 #include "absl/time/time.h"
 #include "cloudmanager/registry/v1/registry_service.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "server/app/flag_names.h"
 #include "server/auth/principal.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
@@ -74,22 +75,6 @@ namespace {
 namespace v1 = ::cloudmanager::registry::v1;
 namespace health = ::grpc::health::v1;
 using registry::service::Call;
-
-// Accepts --flag-name as well as --flag_name (absl flags use underscores).
-std::vector<char*> DashesToUnderscores(int argc, char** argv, std::vector<std::string>& storage) {
-  storage.assign(argv, argv + argc);
-  std::vector<char*> out;
-  for (std::string& arg : storage) {
-    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
-      const size_t end = std::min(arg.find('='), arg.size());
-      for (size_t i = 2; i < end; ++i) {
-        if (arg[i] == '-') arg[i] = '_';
-      }
-    }
-    out.push_back(arg.data());
-  }
-  return out;
-}
 
 int64_t UnixNanos() { return absl::ToUnixNanos(absl::Now()); }
 
@@ -334,7 +319,7 @@ int Load() {
 
 int main(int argc, char** argv) {
   std::vector<std::string> arg_storage;
-  std::vector<char*> args = DashesToUnderscores(argc, argv, arg_storage);
+  std::vector<char*> args = registry::app::NormalizeFlagNames(argc, argv, arg_storage);
   absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (!absl::GetFlag(FLAGS_wait_serving).empty()) {
     return WaitServing(absl::GetFlag(FLAGS_wait_serving), absl::GetFlag(FLAGS_timeout),

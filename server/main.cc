@@ -15,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "server/app/flag_names.h"
 #include "server/app/log.h"
 #include "server/app/process_hygiene.h"
 #include "server/app/process_tuning.h"
@@ -97,22 +98,6 @@ bool ApplyEnvironment() {
   return true;
 }
 
-// absl flags are C identifiers; the documented spelling is --data-dir. Rewrites the name part
-// of every `--flag-name[=value]` argument to `--flag_name` (values are left untouched).
-std::vector<char*> NormalizeFlagNames(int argc, char** argv, std::vector<std::string>& storage) {
-  storage.assign(argv, argv + argc);
-  for (size_t i = 1; i < storage.size(); ++i) {
-    std::string& arg = storage[i];
-    if (arg == "--") break;
-    if (arg.rfind("--", 0) != 0) continue;
-    const size_t name_end = std::min(arg.find('='), arg.size());
-    std::replace(arg.begin() + 2, arg.begin() + name_end, '-', '_');
-  }
-  std::vector<char*> pointers;
-  for (std::string& arg : storage) pointers.push_back(arg.data());
-  return pointers;
-}
-
 // `registryd restore --from BACKUP_DIR --data-dir DIR [--backup-id N]`: offline restore into a
 // new or empty data dir. Start registryd on it with the same master key afterwards.
 int Restore() {
@@ -153,7 +138,7 @@ int main(int argc, char** argv) {
   }
   if (!ApplyEnvironment()) return 2;
   std::vector<std::string> arg_storage;
-  std::vector<char*> args = NormalizeFlagNames(argc, argv, arg_storage);
+  std::vector<char*> args = registry::app::NormalizeFlagNames(argc, argv, arg_storage);
   std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(args.size()), args.data());
   if (positional.size() > 1) {
