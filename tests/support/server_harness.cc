@@ -44,7 +44,10 @@ ServerHarness::ServerHarness(std::function<void(app::ServerConfig&)> customize) 
 ServerHarness::~ServerHarness() { Stop(); }
 
 void ServerHarness::Stop() {
-  channel_.reset();
+  {
+    absl::MutexLock lock(&channel_mu_);
+    channel_.reset();
+  }
   if (server_ != nullptr) server_->Shutdown(absl::ZeroDuration());
   server_.reset();
 }
@@ -76,6 +79,9 @@ void ServerHarness::RotateSigningKey() {
 std::string ServerHarness::address() const { return absl::StrCat("127.0.0.1:", port()); }
 
 std::shared_ptr<grpc::Channel> ServerHarness::channel() {
+  // Test threads start by asking for the channel at the same moment; an unguarded lazy init
+  // let two of them race on channel_ and free a channel a stub was still using.
+  absl::MutexLock lock(&channel_mu_);
   if (channel_ == nullptr) {
     channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
   }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "client/devtoken/mint.h"
 #include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
 #include "server/app/registry_server.h"
@@ -40,6 +42,7 @@ class ServerHarness final {
   std::string address() const;
   const app::ServerConfig& config() const { return config_; }
   const TempDir& dir() const { return dir_; }
+  // One shared channel to the running server; safe to call from several threads at once.
   std::shared_ptr<grpc::Channel> channel();
   std::unique_ptr<v1::RegistryService::Stub> RegistryStub();
 
@@ -61,7 +64,8 @@ class ServerHarness final {
   app::ServerConfig config_;
   devtoken::DevKey signing_key_;
   std::unique_ptr<app::RegistryServer> server_;
-  std::shared_ptr<grpc::Channel> channel_;
+  absl::Mutex channel_mu_;
+  std::shared_ptr<grpc::Channel> channel_ ABSL_GUARDED_BY(channel_mu_);
 };
 
 // A ClientContext carrying `token` as a bearer credential and a 10 s deadline.
