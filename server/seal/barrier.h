@@ -38,7 +38,10 @@ class Barrier {
 
   // NOT_FOUND when absent; DATA_LOSS when the stored value fails to open.
   virtual absl::StatusOr<std::string> Get(std::string_view key) = 0;
-  // Seals every put value under the current term and applies the batch atomically and durably.
+  // Seals every put value under the current term and applies the batch atomically and durably,
+  // merged with concurrent writes into one store write (see WriteAsync); blocks until durable.
+  // An error fails every batch of that merged write, each batch all-or-nothing. REQUIRES: not
+  // called from a WriteAsync callback (it would wait for its own thread).
   virtual absl::Status Write(const storage::WriteBatch& batch) = 0;
   // Write without blocking the caller: seals `batch` on the calling thread, then applies it on
   // the barrier's committer thread, merged with the other WriteAsync batches queued meanwhile

@@ -32,7 +32,9 @@ std::string RequestId(const grpc::ServerContextBase& context) {
 
 absl::StatusOr<service::Call> BeginCall(grpc::ServerContextBase& context,
                                         const auth::TokenVerifier& verifier) {
-  if (context.IsCancelled()) return absl::CancelledError("call cancelled by the client");
+  // Only the deadline is checked: on the sync server IsCancelled() polls the call's completion
+  // queue (a pollset round and a futex wait), measured at 9 % of CreateRegistry's CPU. A call
+  // the client cancelled is still answered into the void, as one cancelled mid-call would be.
   if (context.deadline() <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("deadline expired before the call started");
   }

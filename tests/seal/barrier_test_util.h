@@ -26,14 +26,22 @@ class SharedStore final : public storage::KvStore {
   // Runs after the inner Scan returned, before the caller sees the result; may call back into
   // the barrier (no barrier lock is held while a barrier scans).
   using ScanHook = std::function<void()>;
+  // Runs on the writing thread before each Write reaches the inner store.
+  using WriteHook = std::function<void()>;
 
   explicit SharedStore(std::shared_ptr<storage::MemoryKvStore> inner,
-                       std::shared_ptr<ScanHook> after_scan = nullptr)
-      : inner_(std::move(inner)), after_scan_(std::move(after_scan)) {}
+                       std::shared_ptr<ScanHook> after_scan = nullptr,
+                       std::shared_ptr<WriteHook> before_write = nullptr)
+      : inner_(std::move(inner)),
+        after_scan_(std::move(after_scan)),
+        before_write_(std::move(before_write)) {}
 
   // KvStore:
   absl::StatusOr<std::string> Get(std::string_view key) override { return inner_->Get(key); }
-  absl::Status Write(const storage::WriteBatch& batch) override { return inner_->Write(batch); }
+  absl::Status Write(const storage::WriteBatch& batch) override {
+    if (before_write_ != nullptr && *before_write_) (*before_write_)();
+    return inner_->Write(batch);
+  }
   absl::StatusOr<std::vector<storage::KeyValue>> Scan(std::string_view prefix,
                                                       std::string_view start_after,
                                                       size_t limit) override {
@@ -45,6 +53,7 @@ class SharedStore final : public storage::KvStore {
  private:
   std::shared_ptr<storage::MemoryKvStore> inner_;
   std::shared_ptr<ScanHook> after_scan_;
+  std::shared_ptr<WriteHook> before_write_;
 };
 
 // Master keys parsed from `lines`, first line current. Aborts on a malformed line.

@@ -16,7 +16,10 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/seal/envelope.h"
@@ -141,6 +144,54 @@ TEST_F(SealedBarrierTest, WriteAsyncSealsAndReportsOnceDurable) {
   barrier->WriteAsync(std::move(reserved), [&](absl::Status status) { refused = status; });
   EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(barrier->Get("r/users/alice/ok").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(SealedBarrierTest, WriteSharesTheCommitterWithWriteAsync) {
+  // Every data write, blocking or not, reaches the store on the one committer thread, so
+  // concurrent writers share its merged, synced writes instead of each writing on its own.
+  auto hook = std::make_shared<SharedStore::WriteHook>();
+  absl::StatusOr<BarrierPtr> opened =
+      OpenSealedBarrier(std::make_unique<SharedStore>(raw_, nullptr, hook), Keys({key_a_}));
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  Barrier& barrier = **opened;
+
+  absl::Mutex mu;
+  std::vector<std::thread::id> store_writers;
+  *hook = [&] {
+    absl::MutexLock lock(&mu);
+    store_writers.push_back(std::this_thread::get_id());
+  };
+  std::vector<std::thread> callers;
+  std::vector<std::thread::id> caller_ids(4);
+  for (int i = 0; i < 4; ++i) {
+    callers.emplace_back([&, i] {
+      caller_ids[i] = std::this_thread::get_id();
+      for (int n = 0; n < 10; ++n) {
+        Put(barrier, absl::StrCat("r/users/alice/", i, "-", n), "v");
+      }
+    });
+  }
+  Put(barrier, "r/users/alice/main", "v");
+  absl::Notification async_done;
+  WriteBatch batch;
+  batch.Put("a/e/users/alice/async", "v");
+  barrier.WriteAsync(std::move(batch), [&](absl::Status status) {
+    EXPECT_TRUE(status.ok()) << status;
+    async_done.Notify();
+  });
+  for (std::thread& caller : callers) caller.join();
+  async_done.WaitForNotification();
+  EXPECT_EQ(barrier.Get("r/users/alice/3-9").value_or(""), "v");
+
+  absl::MutexLock lock(&mu);
+  ASSERT_FALSE(store_writers.empty());
+  const std::thread::id committer = store_writers.front();
+  EXPECT_NE(committer, std::this_thread::get_id());
+  EXPECT_THAT(caller_ids, Not(::testing::Contains(committer)));
+  EXPECT_THAT(store_writers, ::testing::Each(committer));
+  // 42 batches; concurrent ones may share a store write, never the other way round.
+  EXPECT_LE(store_writers.size(), 42u);
+  *hook = nullptr;
 }
 
 TEST_F(SealedBarrierTest, ValueMovedToAnotherKeyIsDataLoss) {
