@@ -2,16 +2,20 @@
 # Standard benchmark scenario of issue 6 (see bench/README.md):
 #   1. builds registryd, registryctl and bench/ in build-bench (Release, -DREGISTRY_BUILD_BENCH=ON);
 #   2. creates a throw-away dev setup (master key, signing key + JWKS, data dir) in a temp dir;
-#   3. starts registryd on a free loopback port, preloads one owner with 20 registries;
-#   4. captures one ResolveCredentials response, drives Resolve and Health/Check at the same
-#      concurrency, then the null server (raw unary callback, the captured bytes) with the
-#      identical Resolve load; optionally CreateRegistry (durable) at 64 writers;
-#   5. if etcd is installed (make bench-deps), starts a single-node etcd on free loopback ports
-#      and drives its KV.Range (one small key, same load as Resolve) and durable KV.Put (64
-#      writers, like CreateRegistry) with the same registry-bench load loop;
-#   6. prints a table (RPC, throughput, p50, p99) and the ratios, with the machine described.
+#   3. starts registryd on a free loopback port, preloads one owner with 20 registries, and
+#      captures one ResolveCredentials response;
+#   4. starts the null server (raw unary callback answering the captured bytes) and, if etcd
+#      is installed (make bench-deps), a single-node etcd on free loopback ports;
+#   5. runs BENCH_ROUNDS interleaved rounds; each drives, one after the other, registryd's
+#      Resolve, the null server with the identical Resolve load, etcd's KV.Range (one small key,
+#      same load), registryd's Health/Check, Resolve and null at half the depth, and optionally
+#      CreateRegistry (durable) and etcd's durable KV.Put at 64 writers, all with the same
+#      registry-bench load loop;
+#   6. prints a table (RPC, throughput, p50, p99 of the median round) and the ratios (median of
+#      the per-round ratios, each round's value beside it), with the machine described.
 # Only processes this script started are stopped (by PID). Environment knobs:
-#   BENCH_JOBS=1 BENCH_CONCURRENCY=4 BENCH_INFLIGHT=32 BENCH_DURATION=10s BENCH_WARMUP=2s
+#   BENCH_JOBS=1 BENCH_CONCURRENCY=4 BENCH_INFLIGHT=32 BENCH_DURATION=5s BENCH_WARMUP=1s
+#   BENCH_ROUNDS=3 (each round measures every run once, interleaved; medians are reported)
 #   BENCH_IMAGES=3 BENCH_CREATE=1 (0 skips the CreateRegistry run) BENCH_SKIP_BUILD=1
 #   BENCH_MICRO=1 (also run the Google Benchmark micro-benchmarks)
 set -euo pipefail
@@ -21,8 +25,9 @@ BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
 JOBS=${BENCH_JOBS:-1}
 CONC=${BENCH_CONCURRENCY:-4}
 INFLIGHT=${BENCH_INFLIGHT:-32}
-DURATION=${BENCH_DURATION:-10s}
-WARMUP=${BENCH_WARMUP:-2s}
+DURATION=${BENCH_DURATION:-5s}
+WARMUP=${BENCH_WARMUP:-1s}
+ROUNDS=${BENCH_ROUNDS:-3}
 IMAGES=${BENCH_IMAGES:-3}
 REGISTRIES=20
 ISSUER=cloudmanager-dev
@@ -95,24 +100,12 @@ run() {  # name address rpc [extra flags...]
   }
 }
 
-run registryd-resolve "127.0.0.1:$PORT" resolve
-run registryd-health "127.0.0.1:$PORT" health
-# Half the depth (64 in flight), below registryd's default --max-threads=64.
-run registryd-resolve-64 "127.0.0.1:$PORT" resolve --inflight=$((INFLIGHT / 2))
-if [[ "${BENCH_CREATE:-1}" == 1 ]]; then
-  # 64 concurrent writers (4 x 16), each CreateRegistry a synced RocksDB write.
-  run registryd-create "127.0.0.1:$PORT" create --concurrency=4 --inflight=16
-fi
-
 NULL_PORT=$(free_port)
 "$BIN/registry-null-server" --listen="127.0.0.1:$NULL_PORT" --response-file="$WORK/resolve.bin" \
   >"$WORK/null.log" 2>&1 &
 NULL_PID=$!
 PIDS+=("$NULL_PID")
 wait_port "$NULL_PORT" "$NULL_PID"
-run null-resolve "127.0.0.1:$NULL_PORT" resolve
-run null-resolve-64 "127.0.0.1:$NULL_PORT" resolve --inflight=$((INFLIGHT / 2))
-kill "$NULL_PID" && wait "$NULL_PID" 2>/dev/null || true
 
 # --- etcd (issue 6 targets: Resolve >= 2x etcd 3.4 KV.Range of one small key; CreateRegistry
 # durable >= etcd durable Put) --------------------------------------------------------------
@@ -120,6 +113,7 @@ kill "$NULL_PID" && wait "$NULL_PID" 2>/dev/null || true
 # the identical load loop (--rpc=etcd-range / etcd-put: same channels, in-flight slots, warm-up,
 # window and percentiles). Its data dir is next to registryd's, so both fsync to the same disk.
 ETCD_NOTE=""
+EPORT=""
 if ! command -v etcd >/dev/null; then
   ETCD_NOTE="etcd not measured: install etcd-server (make bench-deps)"
 else
@@ -140,28 +134,45 @@ else
   PIDS+=("$ETCD_PID")
   wait_port "$EPORT" "$ETCD_PID"
   ETCD_VERSION=$(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p')
-  # Linearizable Range (etcd's default, a ReadIndex round per batch) of one 256-byte key.
-  run etcd-range "127.0.0.1:$EPORT" etcd-range
-  if [[ "${BENCH_CREATE:-1}" == 1 ]]; then
-    # 64 concurrent writers, each Put a new key (one raft entry, WAL fsync per batch).
-    run etcd-put "127.0.0.1:$EPORT" etcd-put --concurrency=4 --inflight=16
-  fi
-  kill "$ETCD_PID" && wait "$ETCD_PID" 2>/dev/null || true
   ETCD_NOTE="etcd: ${ETCD_VERSION:-?} single node (Debian etcd-server), data dir on the same disk as registryd's"
 fi
+
+# --- interleaved rounds -----------------------------------------------------------------------
+# Every server is up (the idle ones cost nothing); each round measures every run once, one after
+# the other, so a ratio compares runs seconds apart. This machine is shared: throughput drifts by
+# 30 % and more over minutes, which back-to-back blocks of runs turned into ratio swings of 2x.
+# The report takes, per run, the round with the median throughput, and per ratio, the median of
+# the per-round ratios.
+for round in $(seq 1 "$ROUNDS"); do
+  echo "bench: round $round of $ROUNDS" >&2
+  run "registryd-resolve.$round" "127.0.0.1:$PORT" resolve
+  run "null-resolve.$round" "127.0.0.1:$NULL_PORT" resolve
+  if [[ -n "$EPORT" ]]; then run "etcd-range.$round" "127.0.0.1:$EPORT" etcd-range; fi
+  run "registryd-health.$round" "127.0.0.1:$PORT" health
+  # Half the depth (64 in flight).
+  run "registryd-resolve-64.$round" "127.0.0.1:$PORT" resolve --inflight=$((INFLIGHT / 2))
+  run "null-resolve-64.$round" "127.0.0.1:$NULL_PORT" resolve --inflight=$((INFLIGHT / 2))
+  if [[ "${BENCH_CREATE:-1}" == 1 ]]; then
+    # 64 concurrent writers (4 x 16): each CreateRegistry a synced RocksDB write, each etcd Put
+    # a new key (one raft entry, WAL fsync per batch).
+    run "registryd-create.$round" "127.0.0.1:$PORT" create --concurrency=4 --inflight=16
+    if [[ -n "$EPORT" ]]; then
+      run "etcd-put.$round" "127.0.0.1:$EPORT" etcd-put --concurrency=4 --inflight=16
+    fi
+  fi
+done
 
 # --- report --------------------------------------------------------------------------------
 MODEL=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 MEM=$(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
 echo
 echo "Machine: $(nproc) CPUs, $MODEL, $MEM RAM; $(uname -sr); $(date -u +%Y-%m-%dT%H:%MZ)"
-echo "Load: $CONC channels x $INFLIGHT in flight = $((CONC * INFLIGHT)) outstanding, $DURATION measured after $WARMUP warm-up, client on the same machine"
+echo "Load: $CONC channels x $INFLIGHT in flight = $((CONC * INFLIGHT)) outstanding; $ROUNDS interleaved rounds, each run $DURATION measured after $WARMUP warm-up; client on the same machine"
 echo "Resolve request: 1 owner with $REGISTRIES registries, $IMAGES images; response $(stat -c %s "$WORK/resolve.bin") bytes"
 echo
-python3 - "$WORK" <<'PY'
+python3 - "$WORK" "$ROUNDS" <<'PY'
 import json, os, sys
 work = sys.argv[1]
-rows = []
 def load(path):
     """The last line of registry-bench's output that parses as a JSON object, or None."""
     try:
@@ -179,61 +190,94 @@ def load(path):
         if isinstance(data, dict) and isinstance(data.get("rpcs"), list):
             return data
     return None
-for name in ["registryd-resolve", "null-resolve", "etcd-range", "registryd-health",
-             "registryd-resolve-64", "null-resolve-64", "registryd-create", "etcd-put"]:
-    data = load(os.path.join(work, name + ".json"))
-    if data is None:
-        if os.path.exists(os.path.join(work, name + ".json")):
-            print(f"{name}: no parsable result (see the messages above)")
-        continue
-    for r in data["rpcs"]:
-        needed = ("throughput_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "errors")
-        if all(k in r for k in needed):
-            rows.append((name, r, data.get("inflight_total", 0)))
-print(f"{'run':<20} {'in flight':>9} {'calls/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7}")
-by = {}
+rounds = int(sys.argv[2])
+names = ["registryd-resolve", "null-resolve", "etcd-range", "registryd-health",
+         "registryd-resolve-64", "null-resolve-64", "registryd-create", "etcd-put"]
+needed = ("throughput_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "errors")
+per_round = {}  # name -> [result of round 1, 2, ...] (None where a round has none)
 depth = {}
-for name, r, inflight in rows:
-    by[name] = r
-    depth[name] = inflight
-    print(f"{name:<20} {inflight:>9} {r['throughput_per_s']:>10.0f} {r['p50_us']/1e3:>8.2f} "
-          f"{r['p90_us']/1e3:>8.2f} {r['p99_us']/1e3:>8.2f} {r['p999_us']/1e3:>9.2f} {r['errors']:>7}")
+for name in names:
+    results = []
+    for r in range(1, rounds + 1):
+        path = os.path.join(work, f"{name}.{r}.json")
+        data = load(path)
+        rpc = None
+        if data is not None:
+            rpc = next((x for x in data["rpcs"] if all(k in x for k in needed)), None)
+            depth[name] = data.get("inflight_total", 0)
+        elif os.path.exists(path):
+            print(f"{name} round {r}: no parsable result (see the messages above)")
+        results.append(rpc)
+    if any(x is not None for x in results):
+        per_round[name] = results
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+# Per run: the round with the median throughput (its latencies are one real run's); errors
+# summed over all rounds.
+by = {}
+for name, results in per_round.items():
+    ok = sorted((x for x in results if x is not None), key=lambda x: x["throughput_per_s"])
+    chosen = dict(ok[(len(ok) - 1) // 2])
+    chosen["errors"] = sum(x["errors"] for x in ok)
+    by[name] = chosen
+print(f"{'run':<20} {'in flight':>9} {'calls/s':>10} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} {'errors':>7}   calls/s per round")
+for name in names:
+    if name not in by:
+        continue
+    r = by[name]
+    rounds_text = " ".join(f"{x['throughput_per_s']:.0f}" if x else "-" for x in per_round[name])
+    print(f"{name:<20} {depth.get(name, 0):>9} {r['throughput_per_s']:>10.0f} {r['p50_us']/1e3:>8.2f} "
+          f"{r['p90_us']/1e3:>8.2f} {r['p99_us']/1e3:>8.2f} {r['p999_us']/1e3:>9.2f} {r['errors']:>7}   {rounds_text}")
 print()
-def ratio(label, a, b, target, failed=0):
-    if a is None or b is None or b == 0:
-        print(f"{label}: not measured"); return
-    v = a / b
-    met = eval(f"{v}{target}") and failed == 0
+
+def ratio(label, a, b, target, key="throughput_per_s"):
+    """Median over rounds of a[key] / b[key] (same run when b is None: a's own two keys)."""
+    if a not in per_round or (b is not None and b not in per_round):
+        print(f"{label}: not measured")
+        return
+    values = []
+    failed = 0
+    for i, x in enumerate(per_round[a]):
+        y = x if b is None else per_round[b][i]
+        if x is None or y is None:
+            continue
+        failed += x["errors"] + (0 if b is None else y["errors"])
+        num, den = (x["p99_us"], x["p50_us"]) if b is None else (x[key], y[key])
+        if den:
+            values.append(num / den)
+    if not values:
+        print(f"{label}: not measured")
+        return
+    v = median(values)
     note = f" ({failed} calls failed, ratio over successes only)" if failed else ""
-    print(f"{label}: {v:.2f} (target {target}) {'MET' if met else 'NOT MET'}{note}")
-res, nul = by.get("registryd-resolve"), by.get("null-resolve")
-failed = (res["errors"] if res else 0) + (nul["errors"] if nul else 0)
+    each = ", ".join(f"{x:.2f}" for x in values)
+    if target is None:
+        print(f"{label}: {v:.2f} (reference)   rounds: {each}")
+        return
+    met = eval(f"{v}{target}") and failed == 0
+    print(f"{label}: {v:.2f} (target {target}) {'MET' if met else 'NOT MET'}   rounds: {each}{note}")
+
 ratio("Resolve(registryd) / Resolve(null server) throughput, 128 in flight",
-      res and res["throughput_per_s"], nul and nul["throughput_per_s"], ">= 0.85", failed)
-ratio("Resolve(registryd) p99 / p50, 128 in flight", res and res["p99_us"], res and res["p50_us"],
-      "<= 3", res["errors"] if res else 0)
-r64, n64 = by.get("registryd-resolve-64"), by.get("null-resolve-64")
-if r64 and n64:
-    ratio("Resolve(registryd) / Resolve(null server) throughput, 64 in flight",
-          r64["throughput_per_s"], n64["throughput_per_s"], ">= 0.85", r64["errors"] + n64["errors"])
-h = by.get("registryd-health")
-if res and h:
-    print(f"Resolve / Health(registryd) throughput: {res['throughput_per_s']/h['throughput_per_s']:.2f} (reference)")
-e = by.get("etcd-range")
-if e:
+      "registryd-resolve", "null-resolve", ">= 0.85")
+ratio("Resolve(registryd) p99 / p50, 128 in flight", "registryd-resolve", None, "<= 3")
+ratio("Resolve(registryd) / Resolve(null server) throughput, 64 in flight",
+      "registryd-resolve-64", "null-resolve-64", ">= 0.85")
+ratio("Resolve / Health(registryd) throughput", "registryd-resolve", "registryd-health", None)
+if "etcd-range" in per_round:
     ratio(f"Resolve(registryd) / Range(etcd) throughput, {depth['etcd-range']} in flight",
-          res and res["throughput_per_s"], e["throughput_per_s"], ">= 2",
-          (res["errors"] if res else 0) + e["errors"])
+          "registryd-resolve", "etcd-range", ">= 2")
 c = by.get("registryd-create")
 if c:
     v = c["throughput_per_s"]
-    print(f"CreateRegistry (durable) at {depth['registryd-create']} writers: {v:.0f}/s "
+    print(f"CreateRegistry (durable) at {depth['registryd-create']} writers: {v:.0f}/s median "
           f"(target >= 2000/s) {'MET' if v >= 2000 and c['errors'] == 0 else 'NOT MET'}")
-p = by.get("etcd-put")
-if p:
+if "etcd-put" in per_round:
     ratio(f"CreateRegistry(registryd) / Put(etcd) durable, {depth['etcd-put']} writers",
-          c and c["throughput_per_s"], p["throughput_per_s"], ">= 1",
-          (c["errors"] if c else 0) + p["errors"])
+          "registryd-create", "etcd-put", ">= 1")
 PY
 echo "$ETCD_NOTE"
 
