@@ -369,13 +369,16 @@ absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::Resolve(
   if (!caller.HasScope(auth::kScopeResolve)) {
     return absl::PermissionDeniedError("resolving credentials needs scope credentials.resolve");
   }
-  // A record deleted between reading the index and opening it: start over (the new index no
-  // longer names it). Deletes are rare; a few attempts are plenty.
+  // A record deleted between reading the index and opening it: start over with the index the
+  // delete stored (it no longer names the record). The cached copy is dropped first: the
+  // deleting writer invalidates it only after its write, so a retry in between would find the
+  // same stale entry. Deletes are rare; a few attempts are plenty.
   constexpr int kAttempts = 3;
   absl::StatusOr<v1::ResolveCredentialsResponse> response;
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     response = ResolveValidated(barrier_, index_cache_, *validated, request);
     if (!absl::IsAborted(response.status())) return response;
+    if (index_cache_ != nullptr) index_cache_->Invalidate(validated->owner.ToString());
   }
   return absl::UnavailableError(
       absl::StrCat("registries of ", request.owner(), " kept changing during the call; retry"));

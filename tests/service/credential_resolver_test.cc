@@ -195,6 +195,34 @@ TEST_F(CredentialResolverTest, CachedIndexesServeUntilTheOwnerWrites) {
   EXPECT_TRUE(Resolve("users/alice", "ghcr.io/x/y")->credentials(0).anonymous());
 }
 
+TEST_F(CredentialResolverTest, ARecordDeletedMidCallIsRetriedWithTheNewIndex) {
+  Define("alice", "ghcr", "ghcr.io");
+  ASSERT_TRUE(Resolve("users/alice", "ghcr.io/x/y").ok());  // Caches Alice's index.
+  // A concurrent delete as the resolver sees it between the delete's write and its cache
+  // invalidation: the record and its index entry are gone from the store, the cache still
+  // names the record.
+  storage::WriteBatch deleted;
+  deleted.Delete("r/users/alice/ghcr");
+  deleted.Delete("x/users/alice/");
+  ASSERT_TRUE(raw_store_->Write(deleted).ok());
+  // The first attempt finds no record (ABORTED inside); the retry drops the stale cached index
+  // and answers from the stored one, which no longer names ghcr.
+  absl::StatusOr<v1::ResolveCredentialsResponse> answer = Resolve("users/alice", "ghcr.io/x/y");
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_TRUE(answer->credentials(0).anonymous());
+}
+
+TEST_F(CredentialResolverTest, ARecordThatKeepsVanishingIsUnavailable) {
+  Define("alice", "ghcr", "ghcr.io");
+  // The stored index names a record that is not there on any attempt.
+  storage::WriteBatch deleted;
+  deleted.Delete("r/users/alice/ghcr");
+  ASSERT_TRUE(raw_store_->Write(deleted).ok());
+  absl::StatusOr<v1::ResolveCredentialsResponse> answer = Resolve("users/alice", "ghcr.io/x/y");
+  EXPECT_EQ(answer.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(answer.status().message(), ::testing::HasSubstr("kept changing"));
+}
+
 TEST_F(CredentialResolverTest, WipeSecretsOverwritesEverySecretOfAnAnswer) {
   Define("alice", "ghcr", "ghcr.io");
   absl::StatusOr<v1::ResolveCredentialsResponse> answer = Resolve("users/alice", "ghcr.io/x/y");
