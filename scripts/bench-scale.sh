@@ -59,26 +59,8 @@ if ! flock -n 9; then
 fi
 # Per-run scratch on the cache's file system, so data dir copies can hard-link SST files.
 WORK=$(mktemp -d "$CACHE_ROOT/run.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# dev_setup DIR: master key, Ed25519 signing key + JWKS.
-dev_setup() {
-  (umask 077 && "$BIN/registryctl" dev master-key >"$1/master.key")
-  "$BIN/registryctl" dev keygen --key-out "$1/signing.key" --jwks-out "$1/jwks.json" \
-    --kid dev >/dev/null
-}
+# shellcheck source=scripts/bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
 
 # load DIR OWNERS: builds DIR/data with registry-scale-loader, log in DIR/load.log.
 load() {

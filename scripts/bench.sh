@@ -41,33 +41,11 @@ fi
 BIN=$BUILD/bin
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/registry-bench.XXXXXX")
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() {  # port pid
-  for _ in $(seq 1 200); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
-    kill -0 "$2" 2>/dev/null || { echo "bench: process $2 exited early" >&2; return 1; }
-    sleep 0.05
-  done
-  echo "bench: port $1 not open after 10 s" >&2
-  return 1
-}
+# shellcheck source=scripts/bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
 
 # --- dev setup -----------------------------------------------------------------------------
-(umask 077 && "$BIN/registryctl" dev master-key >"$WORK/master.key")
-"$BIN/registryctl" dev keygen --key-out "$WORK/signing.key" --jwks-out "$WORK/jwks.json" \
-  --kid dev >/dev/null
+dev_setup "$WORK"
 "$BIN/registryctl" dev token --key "$WORK/signing.key" --issuer "$ISSUER" \
   --sub deployment-service --scope "credentials.resolve" --ttl 86400 >"$WORK/resolver.token"
 
