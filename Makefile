@@ -22,9 +22,10 @@ SANITIZER_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_a
 
 .PHONY: deps configure build test test-unit test-sanitize fuzz bench bench-deps run lint-proto format clean
 
-# Installs the Debian packages that are missing (needs root or sudo on a fresh machine).
-deps:
-	@missing=$$(for p in $(DEBIAN_PACKAGES); do \
+# install_missing PACKAGES: installs those of the Debian PACKAGES that are not installed yet
+# (needs root or sudo on a fresh machine).
+define install_missing
+	@missing=$$(for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
 	  done); \
 	if [ -n "$$missing" ]; then \
@@ -33,6 +34,11 @@ deps:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+# Installs the Debian packages that are missing.
+deps:
+	$(call install_missing,$(DEBIAN_PACKAGES))
 
 configure: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
@@ -69,15 +75,7 @@ bench-scale: deps
 # The comparison baseline: Debian's etcd 3.4 (scripts/bench.sh starts its own etcd process).
 BENCH_DEBIAN_PACKAGES := etcd-server etcd-client
 bench-deps:
-	@missing=$$(for p in $(BENCH_DEBIAN_PACKAGES); do \
-	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || echo $$p; \
-	  done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
-	  $$SUDO apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	$(call install_missing,$(BENCH_DEBIAN_PACKAGES))
 
 run: build
 	scripts/dev-run.sh $(BUILD_DIR)/bin

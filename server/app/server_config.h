@@ -36,7 +36,7 @@ struct ServerConfig {
   // waiting for their audit events to be durable. Past it, RESOURCE_EXHAUSTED at once.
   int max_inflight_resolves = 1024;
   // Owners whose decoded registry index (match keys only, no secrets) stays in memory for
-  // ResolveCredentials; about 2 KiB for an owner with 10 registries.
+  // ResolveCredentials; ~1.6 KiB for an owner with 10 registries.
   int resolve_cache_owners = 131072;
   // Serve grpc.reflection.v1alpha so `grpcurl list` works.
   bool reflection = true;

@@ -22,6 +22,7 @@
 #include "server/core/registry_validation.h"
 #include "server/core/server_key.h"
 #include "server/core/sodium_codec.h"
+#include "server/service/registry_indexes.h"
 #include "server/service/timestamps.h"
 
 namespace registry::service {
@@ -133,17 +134,11 @@ absl::Status SetSingleCandidate(v1::Registry record, std::string registry_id,
 // `owner`'s registries from its stored index (none when there is no index).
 absl::StatusOr<IndexedRegistriesPtr> ReadIndex(seal::Barrier& barrier,
                                                const core::OwnerName& owner) {
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier, owner);
+  if (!index.ok()) return index.status();
   auto registries = std::make_shared<IndexedRegistries>();
-  const std::string index_key = core::RegistryIndexKey(owner);
-  absl::StatusOr<std::string> bytes = barrier.Get(index_key);
-  if (absl::IsNotFound(bytes.status())) return registries;
-  if (!bytes.ok()) return bytes.status();
-  core::storage_v1::RegistryIndex index;
-  if (!index.ParseFromString(*bytes)) {
-    return absl::DataLossError(absl::StrCat("stored index under ", index_key, " does not parse"));
-  }
-  registries->reserve(index.entries_size());
-  for (const core::storage_v1::RegistryIndexEntry& entry : index.entries()) {
+  registries->reserve(index->entries_size());
+  for (const core::storage_v1::RegistryIndexEntry& entry : index->entries()) {
     registries->push_back({.match = core::CandidateOf(entry),
                            .registry_id = entry.registry_id(),
                            .server = entry.server()});

@@ -27,6 +27,19 @@ absl::Status WriteIndex(seal::Barrier& barrier, const core::OwnerName& owner,
 
 }  // namespace
 
+absl::StatusOr<core::storage_v1::RegistryIndex> LoadRegistryIndex(seal::Barrier& barrier,
+                                                                  const core::OwnerName& owner) {
+  const std::string key = core::RegistryIndexKey(owner);
+  core::storage_v1::RegistryIndex index;
+  absl::StatusOr<std::string> stored = barrier.Get(key);
+  if (absl::IsNotFound(stored.status())) return index;
+  if (!stored.ok()) return stored.status();
+  if (!index.ParseFromString(*stored)) {
+    return absl::DataLossError(absl::StrCat("stored index under ", key, " does not parse"));
+  }
+  return index;
+}
+
 absl::Status EnsureRegistryIndexes(seal::Barrier& barrier) {
   absl::StatusOr<std::string> ready = barrier.Get(core::kRegistryIndexesReadyKey);
   if (ready.ok()) return absl::OkStatus();

@@ -17,6 +17,7 @@
 #include "server/core/registry_validation.h"
 #include "server/core/update_mask.h"
 #include "server/service/authorization.h"
+#include "server/service/registry_indexes.h"
 #include "server/service/timestamps.h"
 
 namespace registry::service {
@@ -115,19 +116,6 @@ absl::StatusOr<std::string> RegistryManager::PickRegistryId(const std::string& o
   return absl::InternalError("could not pick an unused registry id");
 }
 
-absl::StatusOr<core::storage_v1::RegistryIndex> RegistryManager::LoadIndex(
-    const core::OwnerName& owner) {
-  const std::string key = core::RegistryIndexKey(owner);
-  core::storage_v1::RegistryIndex index;
-  absl::StatusOr<std::string> stored = barrier_.Get(key);
-  if (absl::IsNotFound(stored.status())) return index;
-  if (!stored.ok()) return stored.status();
-  if (!index.ParseFromString(*stored)) {
-    return absl::DataLossError(absl::StrCat("stored index under ", key, " does not parse"));
-  }
-  return index;
-}
-
 absl::Status RegistryManager::StageIndexChange(const core::OwnerName& owner,
                                                std::string_view registry_id,
                                                const v1::Registry* record,
@@ -217,7 +205,7 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
 
   // The owner's index names every registry it has (it commits with each change), so it
   // answers both the limit and the ALREADY_EXISTS check without scanning the records.
-  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadIndex(*owner);
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier_, *owner);
   if (!index.ok()) return index.status();
   if (index->entries_size() >= options_.max_registries_per_owner) {
     return absl::ResourceExhaustedError(absl::StrCat(owner_name, " already has the maximum of ",
@@ -381,7 +369,7 @@ absl::StatusOr<v1::Registry> RegistryManager::DoUpdate(const auth::Principal& ca
   if (update->secret_changed) AddSecretFingerprint(audit_, record, event);
   storage::WriteBatch batch;
   batch.Put(key, record.SerializeAsString());
-  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadIndex(name->owner);
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier_, name->owner);
   absl::Status written = index.status();
   if (written.ok()) {
     written = StageIndexChange(name->owner, name->registry_id, &record, *index, batch);
@@ -425,7 +413,7 @@ absl::Status RegistryManager::DoDelete(const auth::Principal& caller,
   }
   storage::WriteBatch batch;
   batch.Delete(key);
-  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadIndex(name->owner);
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier_, name->owner);
   if (!index.ok()) return index.status();
   if (absl::Status staged =
           StageIndexChange(name->owner, name->registry_id, nullptr, *index, batch);

@@ -93,11 +93,9 @@ class RegistryManager final {
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
   // Drops `owner`'s cached index (after a write, committed or not; under the owner's lock).
   void InvalidateCachedIndex(const std::string& owner);
-  // `owner`'s stored registry index (empty when there is none); DATA_LOSS when it does not
-  // parse. Call under the owner's lock.
-  absl::StatusOr<core::storage_v1::RegistryIndex> LoadIndex(const core::OwnerName& owner);
-  // Changes `index` (as loaded by LoadIndex) — `record`'s entry added/replaced (record != null)
-  // or the entry of `registry_id` removed (record == null) — and stages it into `batch`.
+  // Changes `index` (as loaded by LoadRegistryIndex, under the owner's lock) — `record`'s entry
+  // added/replaced (record != null) or the entry of `registry_id` removed (record == null) — and
+  // stages it into `batch`.
   absl::Status StageIndexChange(const core::OwnerName& owner, std::string_view registry_id,
                                 const v1::Registry* record, core::storage_v1::RegistryIndex& index,
                                 storage::WriteBatch& batch);

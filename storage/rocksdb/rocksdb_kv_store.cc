@@ -103,10 +103,10 @@ absl::StatusOr<int> LockDataDir(const RocksDbOptions& options) {
 
 // Registry records are "r/<collection>/<id>/<registry_id>" (<collection> is users or groups,
 // neither part contains '/'). The extractor maps them to "r/<collection>/<id>/", one owner's
-// prefix: the prefix every owner scan (ListRegistries, ResolveCredentials, the count in
-// CreateRegistry) uses. Cutting at a delimiter keeps the order properties RocksDB requires
-// (k1 <= k2 implies prefix(k1) <= prefix(k2); prefix(prefix(k)) == prefix(k)). Every other key
-// (audit events, metadata, the barrier's keys) is outside the domain and gets no prefix entry.
+// prefix: the prefix every owner scan (ListRegistries' pages) uses. Cutting at a delimiter keeps
+// the order properties RocksDB requires (k1 <= k2 implies prefix(k1) <= prefix(k2);
+// prefix(prefix(k)) == prefix(k)). Every other key (audit events, metadata, the barrier's keys) is
+// outside the domain and gets no prefix entry.
 class OwnerPrefixExtractor final : public rocksdb::SliceTransform {
  public:
   // The name is stored in every SST file's properties; change it if the mapping ever changes
@@ -185,7 +185,8 @@ rocksdb::Options MakeOptions(const RocksDbOptions& options, bool create) {
   db_options.max_background_jobs = 2;
   // Writers that join another writer's group wait on a condition variable instead of spinning
   // and yielding for up to 100 µs (RocksDB's default): on a few cores shared with the gRPC
-  // threads, the spinning burns the CPU the requests need.
+  // threads, the spinning burns the CPU the requests need. (registryd's data writes come from
+  // the barrier's one committer thread; keyring and rewrap writes still meet it here.)
   db_options.enable_write_thread_adaptive_yield = false;
   // Write SST data to disk in 1 MiB steps instead of one large sync at the end of a file.
   db_options.bytes_per_sync = 1 << 20;
