@@ -149,6 +149,22 @@ TEST_F(StartupTest, CorruptDataDirIsRefusedNeverReset) {
   EXPECT_EQ(ReadFile(dir_.File("data/CURRENT")), "MANIFEST-999999\n");
 }
 
+TEST_F(StartupTest, CapacityFlagsBelowTheirMinimumAreRefusedAndNamed) {
+  // Each limit a typo could set to nothing; the capacity flags of issue 6 included.
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--max-threads", "3"},
+                                                        {"--max-inflight-resolves", "0"},
+                                                        {"--resolve-cache-owners", "0"},
+                                                        {"--max-concurrent-streams", "0"},
+                                                        {"--max-request-bytes", "1023"}}) {
+    auto argv = Flags();
+    argv.push_back(flag + "=" + value);
+    auto [code, log] = RunToExit(argv);
+    EXPECT_EQ(code, 1) << flag;
+    EXPECT_THAT(log, HasSubstr(flag + " must be at least")) << flag;
+  }
+}
+
 TEST_F(StartupTest, MissingIssuerIsRefused) {
   auto argv = Flags();
   argv.pop_back();
