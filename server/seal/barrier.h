@@ -43,7 +43,8 @@ class Barrier {
   // An error fails every batch of that merged write, each batch all-or-nothing. REQUIRES: not
   // called from a WriteAsync callback (it would wait for its own thread).
   virtual absl::Status Write(const storage::WriteBatch& batch) = 0;
-  // Write without blocking the caller: seals `batch` on the calling thread, then applies it on
+  // Write without blocking the caller: seals `batch` on the calling thread (and wipes its
+  // plaintext values), then applies it on
   // the barrier's committer thread, merged with the other WriteAsync batches queued meanwhile
   // into one durable store write (group commit). `done` runs exactly once, on that thread, with
   // OK once the batch is durable, or the error (then nothing of the batch was applied); it must

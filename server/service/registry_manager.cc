@@ -6,8 +6,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "server/core/etag.h"
 #include "server/core/field_violation.h"
 #include "server/core/names.h"
@@ -68,6 +68,14 @@ void AddSecretFingerprint(const AuditLog& audit, const v1::Registry& record,
   }
 }
 
+// The outcome a caller sees: the use case's, unless recording its event failed differently.
+absl::StatusOr<v1::Registry> WithAuditOutcome(absl::StatusOr<v1::Registry> result,
+                                              const absl::Status& audited) {
+  if (audited.ok()) return result;
+  if (result.ok() || audited.code() != result.status().code()) return audited;
+  return result;
+}
+
 uint64_t SodiumRandom() {
   uint64_t value;
   randombytes_buf(&value, sizeof(value));
@@ -81,10 +89,6 @@ RegistryManager::RegistryManager(seal::Barrier& barrier, AuditLog& audit,
     : barrier_(barrier), audit_(audit), options_(std::move(options)) {
   if (!options_.clock) options_.clock = [] { return absl::Now(); };
   if (!options_.random) options_.random = SodiumRandom;
-}
-
-absl::Mutex& RegistryManager::OwnerLock(const std::string& owner) {
-  return owner_locks_[absl::HashOf(owner) % kOwnerLockStripes];
 }
 
 absl::StatusOr<v1::Registry> RegistryManager::LoadRecord(const std::string& key,
@@ -163,21 +167,81 @@ absl::Status RegistryManager::FinishAudit(const absl::Status& status, v1::Regist
   return status;
 }
 
+struct RegistryManager::PendingCreate {
+  v1::RegistryEvent event;
+  bool recorded = false;  // The event went out with a batch (or the sink refused it).
+  CreateDone done;
+};
+
 absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
     const Call& call, const v1::CreateRegistryRequest& request) {
-  v1::RegistryEvent event = audit_.NewEvent(call, "RegistryService/CreateRegistry");
-  event.set_owner(request.parent());
-  bool recorded = false;
-  absl::StatusOr<v1::Registry> result = DoCreate(call.caller, request, event, recorded);
-  absl::Status audited = FinishAudit(result.status(), event, recorded);
-  if (!audited.ok() && result.ok()) return audited;
-  if (!result.ok() && audited.code() != result.status().code()) return audited;
+  absl::StatusOr<v1::Registry> result;
+  absl::Notification finished;
+  CreateRegistryAsync(call, request, [&](absl::StatusOr<v1::Registry> outcome) {
+    result = std::move(outcome);
+    finished.Notify();
+  });
+  finished.WaitForNotification();
   return result;
 }
 
-absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& caller,
-                                                       const v1::CreateRegistryRequest& request,
-                                                       v1::RegistryEvent& event, bool& recorded) {
+void RegistryManager::CreateRegistryAsync(const Call& call,
+                                          const v1::CreateRegistryRequest& request,
+                                          CreateDone done) {
+  auto pending = std::make_shared<PendingCreate>();
+  pending->event = audit_.NewEvent(call, "RegistryService/CreateRegistry");
+  pending->event.set_owner(request.parent());
+  pending->done = std::move(done);
+  absl::StatusOr<CreatePlan> plan = PlanCreate(call.caller, request);
+  if (!plan.ok()) {
+    FinishCreate(std::move(pending), plan.status());
+    return;
+  }
+  const std::string owner = plan->owner.ToString();
+  write_queue_.Run(
+      owner, [this, owner, pending, plan = *std::move(plan)](OwnerWriteQueue::Turn turn) mutable {
+        storage::WriteBatch batch;
+        if (absl::Status staged = StageCreate(plan, pending->event, pending->recorded, batch);
+            !staged.ok()) {
+          turn.Release();
+          core::ClearSecrets(plan.record);
+          FinishCreate(std::move(pending), staged);
+          return;
+        }
+        // std::function needs copyable captures: the turn and the record travel by shared_ptr.
+        auto held = std::make_shared<OwnerWriteQueue::Turn>(std::move(turn));
+        auto record = std::make_shared<v1::Registry>(std::move(plan.record));
+        barrier_.WriteAsync(std::move(batch), [this, owner, pending, held,
+                                               record](absl::Status written) mutable {
+          pending->recorded = written.ok();  // On failure, FinishCreate records the real outcome.
+          InvalidateCachedIndex(owner);
+          held->Release();
+          if (!written.ok()) {
+            core::ClearSecrets(*record);
+            FinishCreate(std::move(pending), written);
+            return;
+          }
+          FinishCreate(std::move(pending), WithoutSecrets(std::move(*record)));
+        });
+      });
+}
+
+void RegistryManager::FinishCreate(std::shared_ptr<PendingCreate> pending,
+                                   absl::StatusOr<v1::Registry> result) {
+  if (pending->recorded) {
+    pending->done(std::move(result));
+    return;
+  }
+  pending->event.set_outcome(absl::StatusCodeToString(result.status().code()));
+  pending->event.clear_secret_fingerprints();
+  std::vector<v1::RegistryEvent> events{pending->event};
+  audit_.RecordAsync(std::move(events), [pending, result](absl::Status audited) {
+    pending->done(WithAuditOutcome(result, audited));
+  });
+}
+
+absl::StatusOr<RegistryManager::CreatePlan> RegistryManager::PlanCreate(
+    const auth::Principal& caller, const v1::CreateRegistryRequest& request) {
   absl::StatusOr<core::OwnerName> owner = core::ParseOwnerName(request.parent(), "parent");
   if (!owner.ok()) return owner.status();
   if (!request.registry_id().empty() && !core::IsValidRegistryId(request.registry_id())) {
@@ -191,31 +255,37 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
     return core::InvalidArgumentError({{"registry", "is required"}});
   }
 
-  v1::Registry record = request.registry();
+  CreatePlan plan{.owner = *std::move(owner),
+                  .registry_id = request.registry_id(),
+                  .record = request.registry()};
   // Unknown fields are ignored, not stored: they would bypass validation, be echoed to every
   // reader and be taken for server-set values once a later version defines their numbers.
-  record.DiscardUnknownFields();
-  core::ApplyCredentialDefaults(record);
-  std::vector<core::FieldViolation> violations = core::ValidateRegistry(record, "registry.");
-  if (!violations.empty()) return core::InvalidArgumentError(std::move(violations));
+  plan.record.DiscardUnknownFields();
+  core::ApplyCredentialDefaults(plan.record);
+  std::vector<core::FieldViolation> violations = core::ValidateRegistry(plan.record, "registry.");
+  if (!violations.empty()) {
+    core::ClearSecrets(plan.record);
+    return core::InvalidArgumentError(std::move(violations));
+  }
+  return plan;
+}
 
-  const std::string owner_name = owner->ToString();
-  const std::string prefix = core::RegistryKeyPrefix(*owner);
-  absl::MutexLock lock(&OwnerLock(owner_name));
-
+absl::Status RegistryManager::StageCreate(CreatePlan& plan, v1::RegistryEvent& event,
+                                          bool& recorded, storage::WriteBatch& batch) {
+  const core::OwnerName& owner = plan.owner;
+  const std::string owner_name = owner.ToString();
   // The owner's index names every registry it has (it commits with each change), so it
   // answers both the limit and the ALREADY_EXISTS check without scanning the records.
-  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier_, *owner);
+  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier_, owner);
   if (!index.ok()) return index.status();
   if (index->entries_size() >= options_.max_registries_per_owner) {
     return absl::ResourceExhaustedError(absl::StrCat(owner_name, " already has the maximum of ",
                                                      options_.max_registries_per_owner,
                                                      " registries"));
   }
-
-  std::string registry_id = request.registry_id();
+  std::string& registry_id = plan.registry_id;
   if (registry_id.empty()) {
-    absl::StatusOr<std::string> picked = PickRegistryId(prefix);
+    absl::StatusOr<std::string> picked = PickRegistryId(core::RegistryKeyPrefix(owner));
     if (!picked.ok()) return picked.status();
     registry_id = *std::move(picked);
   } else if (std::any_of(index->entries().begin(), index->entries().end(),
@@ -224,24 +294,26 @@ absl::StatusOr<v1::Registry> RegistryManager::DoCreate(const auth::Principal& ca
         absl::StrCat("registry ", owner_name, "/registries/", registry_id, " already exists"));
   }
 
+  v1::Registry& record = plan.record;
   const absl::Time now = options_.clock();
-  record.set_name(core::RegistryName{*owner, registry_id, false}.ToString());
+  record.set_name(core::RegistryName{owner, registry_id, false}.ToString());
   *record.mutable_create_time() = ToProtoTimestamp(now);
   StampRecord(record, now, /*secret_changed=*/true);
   event.set_registry(record.name());
   AddSecretFingerprint(audit_, record, event);
 
-  storage::WriteBatch batch;
-  batch.Put(core::RegistryKey(*owner, registry_id), record.SerializeAsString());
-  absl::Status written = StageIndexChange(*owner, registry_id, &record, *index, batch);
-  if (written.ok()) written = CommitWithEvent(batch, event, recorded);
-  InvalidateCachedIndex(owner_name);
-  sodium_memzero(batch.mutations.front().value.data(), batch.mutations.front().value.size());
-  if (!written.ok()) {
-    core::ClearSecrets(record);
-    return written;
+  // The barrier wipes the batch's plaintext values once it has sealed them.
+  batch.Put(core::RegistryKey(owner, registry_id), record.SerializeAsString());
+  if (absl::Status staged = StageIndexChange(owner, registry_id, &record, *index, batch);
+      !staged.ok()) {
+    return staged;
   }
-  return WithoutSecrets(std::move(record));
+  event.set_outcome("OK");
+  if (absl::Status staged = audit_.Stage({event}, batch); !staged.ok()) {
+    recorded = true;  // Nothing is committed; the sink is the failure, do not retry it.
+    return staged;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<v1::Registry> RegistryManager::GetRegistry(const Call& call,
@@ -345,7 +417,7 @@ absl::StatusOr<v1::Registry> RegistryManager::DoUpdate(const auth::Principal& ca
   if (absl::Status mask = core::ValidateUpdateMask(request.update_mask()); !mask.ok()) return mask;
 
   const std::string key = core::RegistryKey(name->owner, name->registry_id);
-  absl::MutexLock lock(&OwnerLock(name->owner.ToString()));
+  OwnerWriteQueue::Turn turn = write_queue_.Wait(name->owner.ToString());
   absl::StatusOr<v1::Registry> existing = LoadRecord(key, request.registry().name());
   if (!existing.ok()) return existing.status();
   if (!request.registry().etag().empty() && request.registry().etag() != existing->etag()) {
@@ -404,7 +476,7 @@ absl::Status RegistryManager::DoDelete(const auth::Principal& caller,
   if (absl::Status allowed = AuthorizeWrite(caller, name->owner); !allowed.ok()) return allowed;
 
   const std::string key = core::RegistryKey(name->owner, name->registry_id);
-  absl::MutexLock lock(&OwnerLock(name->owner.ToString()));
+  OwnerWriteQueue::Turn turn = write_queue_.Wait(name->owner.ToString());
   absl::StatusOr<v1::Registry> existing = LoadRecord(key, request.name());
   if (!existing.ok()) return existing.status();
   core::ClearSecrets(*existing);

@@ -4,11 +4,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cloudmanager/registry/v1/registry_service.pb.h"
 #include "server/auth/principal.h"
@@ -17,6 +17,7 @@
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
 #include "server/service/owner_index_cache.h"
+#include "server/service/owner_write_queue.h"
 
 namespace registry::service {
 
@@ -35,7 +36,8 @@ struct RegistryManagerOptions {
 };
 
 // Thread safety: all methods may be called concurrently. Mutations of one owner are serialized
-// (read-check-write under a per-owner lock), so limits, ALREADY_EXISTS and etags hold under races.
+// (read-check-write holding the owner's turn of an OwnerWriteQueue until the write is durable),
+// so limits, ALREADY_EXISTS and etags hold under races.
 // Every response has its secrets removed; errors never contain secret values.
 // Every mutating call, failed or not, is an audit event; a successful change commits in the same
 // batch as its event. When the audit log cannot record, the call fails with UNAVAILABLE and
@@ -47,10 +49,19 @@ class RegistryManager final {
   RegistryManager(const RegistryManager&) = delete;
   RegistryManager& operator=(const RegistryManager&) = delete;
 
+  using CreateDone = std::function<void(absl::StatusOr<v1::Registry>)>;
+
   // INVALID_ARGUMENT (BadRequest on parent, registry_id, registry.*), PERMISSION_DENIED,
-  // ALREADY_EXISTS, RESOURCE_EXHAUSTED past the per-owner limit.
+  // ALREADY_EXISTS, RESOURCE_EXHAUSTED past the per-owner limit. Blocks until the outcome is
+  // durable. REQUIRES: not called from a barrier callback.
   absl::StatusOr<v1::Registry> CreateRegistry(const Call& call,
                                               const v1::CreateRegistryRequest& request);
+  // CreateRegistry without holding the calling thread while the write syncs: `done` runs
+  // exactly once with the same outcome, on this thread or on the barrier's committer thread
+  // (once the record and its audit event are durable); it must not block. The owner's later
+  // writes wait for this one without holding a thread either.
+  void CreateRegistryAsync(const Call& call, const v1::CreateRegistryRequest& request,
+                           CreateDone done);
   // INVALID_ARGUMENT on name, PERMISSION_DENIED, NOT_FOUND, DATA_LOSS if the record won't open.
   absl::StatusOr<v1::Registry> GetRegistry(const Call& call, const v1::GetRegistryRequest& request);
   // The global default first on the first page, then the owner's registries by id.
@@ -71,12 +82,28 @@ class RegistryManager final {
       const Call& call, const v1::ListRegistryEventsRequest& request);
 
  private:
-  static constexpr int kOwnerLockStripes = 64;
+  // A create validated and authorized, before the owner's registries are looked at.
+  struct CreatePlan {
+    core::OwnerName owner;
+    std::string registry_id;  // Empty: the server picks one.
+    v1::Registry record;      // As requested, defaults applied; holds the secret.
+  };
+  // An asynchronous create in progress (defined in the .cc).
+  struct PendingCreate;
+
+  // The parts of a create that need no stored state: parse, validate, authorize.
+  absl::StatusOr<CreatePlan> PlanCreate(const auth::Principal& caller,
+                                        const v1::CreateRegistryRequest& request);
+  // Under the owner's turn: checks `plan` against the owner's index (limit, ALREADY_EXISTS),
+  // completes and stamps `plan.record`, and stages the record, the index and `event` (outcome
+  // OK, appended to the audit sink) into `batch`. On a sink failure sets `recorded`.
+  absl::Status StageCreate(CreatePlan& plan, v1::RegistryEvent& event, bool& recorded,
+                           storage::WriteBatch& batch);
+  // Records the failure event of `pending` unless it was recorded, then calls its `done`;
+  // never blocks.
+  void FinishCreate(std::shared_ptr<PendingCreate> pending, absl::StatusOr<v1::Registry> result);
 
   // The use cases proper; they fill `event` and set `recorded` once it went out with a batch.
-  absl::StatusOr<v1::Registry> DoCreate(const auth::Principal& caller,
-                                        const v1::CreateRegistryRequest& request,
-                                        v1::RegistryEvent& event, bool& recorded);
   absl::StatusOr<v1::Registry> DoUpdate(const auth::Principal& caller,
                                         const v1::UpdateRegistryRequest& request,
                                         v1::RegistryEvent& event, bool& recorded);
@@ -88,12 +115,11 @@ class RegistryManager final {
   // Records `event` with the outcome of `status` unless it was already recorded.
   absl::Status FinishAudit(const absl::Status& status, v1::RegistryEvent& event, bool recorded);
 
-  absl::Mutex& OwnerLock(const std::string& owner);
   absl::StatusOr<v1::Registry> LoadRecord(const std::string& key, const std::string& name);
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
-  // Drops `owner`'s cached index (after a write, committed or not; under the owner's lock).
+  // Drops `owner`'s cached index (after a write, committed or not; holding the owner's turn).
   void InvalidateCachedIndex(const std::string& owner);
-  // Changes `index` (as loaded by LoadRegistryIndex, under the owner's lock) — `record`'s entry
+  // Changes `index` (as loaded by LoadRegistryIndex, holding the owner's turn) — `record`'s entry
   // added/replaced (record != null) or the entry of `registry_id` removed (record == null) — and
   // stages it into `batch`.
   absl::Status StageIndexChange(const core::OwnerName& owner, std::string_view registry_id,
@@ -103,7 +129,7 @@ class RegistryManager final {
   seal::Barrier& barrier_;
   AuditLog& audit_;
   RegistryManagerOptions options_;
-  absl::Mutex owner_locks_[kOwnerLockStripes];
+  OwnerWriteQueue write_queue_;
 };
 
 }  // namespace registry::service

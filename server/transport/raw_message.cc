@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/core/field_violation.h"
+#include "server/core/sodium_codec.h"
 #include "server/core/text.h"
 
 namespace registry::transport {
@@ -26,27 +27,37 @@ std::string Flatten(const grpc::ByteBuffer& buffer) {
   return bytes;
 }
 
+// Appends a violation for each string field of `bytes` (parsed as `descriptor`, field paths
+// prefixed with `prefix`) that holds invalid UTF-8, looking into nested messages too.
+void AddUtf8Violations(const std::string& bytes, const google::protobuf::Descriptor& descriptor,
+                       const std::string& prefix, std::vector<core::FieldViolation>& violations) {
+  google::protobuf::UnknownFieldSet fields;
+  if (!fields.ParseFromString(bytes)) return;
+  std::map<int, int> seen;  // Field number → occurrences so far (index of repeated fields).
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const google::protobuf::UnknownField& field = fields.field(i);
+    const int occurrence = seen[field.number()]++;
+    const google::protobuf::FieldDescriptor* known = descriptor.FindFieldByNumber(field.number());
+    if (known == nullptr || field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+      continue;
+    }
+    const std::string path = known->is_repeated()
+                                 ? absl::StrCat(prefix, known->name(), "[", occurrence, "]")
+                                 : absl::StrCat(prefix, known->name());
+    if (known->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+      AddUtf8Violations(field.length_delimited(), *known->message_type(), path + ".", violations);
+    } else if (known->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+               !core::DecodeUtf8(field.length_delimited()).has_value()) {
+      violations.push_back({path, "is not valid UTF-8"});
+    }
+  }
+}
+
 // The violations that explain why `bytes` did not parse as `descriptor`.
 std::vector<core::FieldViolation> WhyUnparsable(const std::string& bytes,
                                                 const google::protobuf::Descriptor& descriptor) {
   std::vector<core::FieldViolation> violations;
-  google::protobuf::UnknownFieldSet fields;
-  if (fields.ParseFromString(bytes)) {
-    std::map<int, int> seen;  // Field number → occurrences so far (index of repeated fields).
-    for (int i = 0; i < fields.field_count(); ++i) {
-      const google::protobuf::UnknownField& field = fields.field(i);
-      const int occurrence = seen[field.number()]++;
-      const google::protobuf::FieldDescriptor* known = descriptor.FindFieldByNumber(field.number());
-      if (known == nullptr || known->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
-          field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED ||
-          core::DecodeUtf8(field.length_delimited()).has_value()) {
-        continue;
-      }
-      violations.push_back({known->is_repeated() ? absl::StrCat(known->name(), "[", occurrence, "]")
-                                                 : std::string(known->name()),
-                            "is not valid UTF-8"});
-    }
-  }
+  AddUtf8Violations(bytes, descriptor, "", violations);
   if (violations.empty()) {
     violations.push_back(
         {"request", absl::StrCat("is not a valid ", descriptor.full_name(), " message")});
@@ -57,9 +68,13 @@ std::vector<core::FieldViolation> WhyUnparsable(const std::string& bytes,
 }  // namespace
 
 absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Message& message) {
-  const std::string bytes = Flatten(buffer);
-  if (message.ParseFromString(bytes)) return absl::OkStatus();
-  return core::InvalidArgumentError(WhyUnparsable(bytes, *message.GetDescriptor()));
+  std::string bytes = Flatten(buffer);
+  absl::Status decoded =
+      message.ParseFromString(bytes)
+          ? absl::OkStatus()
+          : core::InvalidArgumentError(WhyUnparsable(bytes, *message.GetDescriptor()));
+  core::WipeString(bytes);  // A request may carry a secret (CreateRegistry's password).
+  return decoded;
 }
 
 void EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer& buffer) {

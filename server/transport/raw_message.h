@@ -11,8 +11,9 @@
 namespace registry::transport {
 
 // Parses `buffer` into `message`. INVALID_ARGUMENT when it does not parse: with a BadRequest
-// violation on each top-level string field holding invalid UTF-8 (`images[2]` for repeated
-// fields), or on `request` when the bytes are not a valid message at all.
+// violation on each string field holding invalid UTF-8, nested ones included (`images[2]` for
+// repeated fields, `registry.display_name` inside a message field), or on `request` when the
+// bytes are not a valid message at all. The flattened copy of the request is wiped.
 absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Message& message);
 
 // Serializes `message` into `buffer` (replacing its contents).

@@ -2,16 +2,43 @@
 
 #include <utility>
 
+#include "server/core/registry_validation.h"
+#include "server/transport/call_context.h"
+#include "server/transport/raw_message.h"
 #include "server/transport/serve.h"
+#include "server/transport/status_mapping.h"
 
 namespace registry::transport {
 
-grpc::Status RegistryGrpcService::CreateRegistry(grpc::ServerContext* context,
-                                                 const v1::CreateRegistryRequest* request,
-                                                 v1::Registry* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& caller) {
-    return manager_.CreateRegistry(caller, *request);
-  });
+grpc::ServerUnaryReactor* RegistryGrpcService::CreateRegistry(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (!create_limit_.TryAcquire()) {
+    reactor->Finish(create_limit_.Refusal());
+    return reactor;
+  }
+  auto finish = [this, reactor](const absl::Status& status) {
+    create_limit_.Release();
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  absl::StatusOr<service::Call> call = BeginCall(*context, verifier_);
+  if (!call.ok()) {
+    finish(call.status());
+    return reactor;
+  }
+  v1::CreateRegistryRequest decoded;
+  if (absl::Status parsed = DecodeRequest(*request, decoded); !parsed.ok()) {
+    finish(parsed);
+    return reactor;
+  }
+  manager_.CreateRegistryAsync(*call, decoded,
+                               [finish, response](absl::StatusOr<v1::Registry> created) {
+                                 if (created.ok()) EncodeResponse(*created, *response);
+                                 finish(created.status());
+                               });
+  core::ClearSecrets(*decoded.mutable_registry());
+  return reactor;
 }
 
 grpc::Status RegistryGrpcService::GetRegistry(grpc::ServerContext* context,

@@ -30,12 +30,12 @@ using ::testing::Not;
 constexpr char kRegistryService[] = "/cloudmanager.registry.v1.RegistryService/";
 constexpr char kCredentialService[] = "/cloudmanager.registry.v1.CredentialService/";
 
-// What the server answers to a proto3 `string` field holding invalid UTF-8. The protobuf C++
-// parser refuses such a message before any handler runs, and gRPC C++ turns the parse failure
-// into INTERNAL with an empty message and no BadRequest. This pins the observed behaviour; the
-// API contract (README: INVALID_ARGUMENT for a malformed request, INTERNAL only for a bug) wants
-// INVALID_ARGUMENT, which needs a change in how the server deserializes requests (reported on
-// issue 5). Flip this constant when that lands.
+// What the server answers to a proto3 `string` field holding invalid UTF-8 on a method gRPC
+// deserializes itself: the protobuf C++ parser refuses such a message before any handler runs,
+// and gRPC C++ turns the parse failure into INTERNAL with an empty message and no BadRequest.
+// This pins the observed behaviour; the API contract (README: INVALID_ARGUMENT for a malformed
+// request, INTERNAL only for a bug) wants INVALID_ARGUMENT, which the raw methods
+// (ResolveCredentials, CreateRegistry: they decode the request themselves) already answer.
 constexpr grpc::StatusCode kInvalidUtf8Code = grpc::StatusCode::INTERNAL;
 
 // ---- hand-built wire format ----
@@ -514,8 +514,7 @@ std::vector<Row> MalformedRequestsTest::Table() {
       {"registry.display_name", "registry.server", "registry.email", "registry.thumbnail_uri"});
 
   // ---- CreateRegistry: invalid UTF-8 (raw bytes; the normal stub would refuse to send them) ----
-  add(
-      "CreateRegistry: parent with invalid UTF-8",
+  add("CreateRegistry: parent with invalid UTF-8",
       [this] {
         v1::CreateRegistryRequest valid;
         valid.set_registry_id("utf8-parent");
@@ -524,14 +523,13 @@ std::vector<Row> MalformedRequestsTest::Table() {
                         LengthDelimited(1, "users/al" + kInvalidUtf8) + valid.SerializeAsString(),
                         alice_);
       },
-      kInvalidUtf8Code);
-  add(
-      "CreateRegistry: display_name with invalid UTF-8",
+      kInvalid, {"parent"});
+  add("CreateRegistry: display_name with invalid UTF-8",
       [this] {
         return RawUnary(server_.channel(), std::string(kRegistryService) + "CreateRegistry",
                         CreateBytesWithDisplayName(kInvalidUtf8, "utf8-display"), alice_);
       },
-      kInvalidUtf8Code);
+      kInvalid, {"registry.display_name"});
 
   // ---- GetRegistry ----
   auto bad_get = [&](std::string description, std::string name) {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
+#include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
 #include "tests/support/server_harness.h"
 
 namespace registry::testing {
@@ -101,6 +102,66 @@ TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
     grpc::Status status = stub->GetRegistry(AuthContext(alice).get(), request, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
   }
+}
+
+TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
+  // CreateRegistry is a callback method: no thread per call bounds it, --max-inflight-creates
+  // does. 64 writers (an owner each) against a limit of 4 calls in flight.
+  ServerHarness server([](app::ServerConfig& config) { config.max_inflight_creates = 4; });
+  constexpr int kWriters = 64;
+  std::atomic<bool> stop{false};
+  std::atomic<int> refused{0}, other{0};
+  std::vector<int> created(kWriters, 0);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      grpc::ChannelArguments arguments;
+      arguments.SetInt("grpc.channel_id", w);  // A connection of its own.
+      auto channel = grpc::CreateCustomChannel(server.address(), grpc::InsecureChannelCredentials(),
+                                               arguments);
+      auto stub = v1::RegistryService::NewStub(channel);
+      const std::string owner = "writer-" + std::to_string(w);
+      const std::string token = server.UserToken(owner);
+      for (int i = 0; !stop.load() && created[w] < 50; ++i) {
+        v1::CreateRegistryRequest request;
+        request.set_parent("users/" + owner);
+        request.set_registry_id("r" + std::to_string(i));
+        request.mutable_registry()->set_display_name("r");
+        request.mutable_registry()->set_server("ghcr.io");
+        request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_NONE);
+        v1::Registry response;
+        grpc::Status status = stub->CreateRegistry(AuthContext(token).get(), request, &response);
+        if (status.ok()) {
+          ++created[w];
+        } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  absl::SleepFor(absl::Seconds(2));
+  stop = true;
+  for (auto& writer : writers) writer.join();
+  EXPECT_GT(refused.load(), 0) << "nothing was refused: creates in flight are not bounded";
+  EXPECT_EQ(other.load(), 0);
+
+  // Every acknowledged create is there; the refused ones left nothing behind.
+  auto stub = server.RegistryStub();
+  int acknowledged = 0;
+  for (int w = 0; w < kWriters; ++w) {
+    const std::string owner = "writer-" + std::to_string(w);
+    v1::ListRegistriesRequest request;
+    request.set_parent("users/" + owner);
+    request.set_page_size(100);
+    v1::ListRegistriesResponse response;
+    ASSERT_TRUE(
+        stub->ListRegistries(AuthContext(server.UserToken(owner)).get(), request, &response).ok());
+    EXPECT_EQ(response.registries_size(), created[w] + 1) << owner;  // + the global default.
+    acknowledged += created[w];
+  }
+  EXPECT_GT(acknowledged, 0);
 }
 
 }  // namespace

@@ -172,6 +172,25 @@ TEST_F(AuditTest, WhenTheAuditStoreWriteFailsNothingIsHandedOut) {
   ASSERT_TRUE(ResolveGhcr().ok());
 }
 
+TEST_F(AuditTest, ACreateWhoseStoreWriteFailsIsRefusedAndItsFailureAudited) {
+  // The create's batch fails on the committer's thread; recording the failure from there must
+  // not wait for that thread (a blocking audit write would hang this test).
+  *store_fails_ = true;
+  auto created = CreateGhcr();
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(created.status().message(), Not(HasSubstr(kSecret)));
+  ASSERT_GE(sink_->events.size(),
+            2u);  // The attempt (OK, staged with the batch), then its failure.
+  EXPECT_EQ(sink_->events.back().outcome(), "UNAVAILABLE");
+  EXPECT_EQ(sink_->events.back().registry(), "users/alice/registries/ghcr");
+  EXPECT_THAT(sink_->events.back().secret_fingerprints(), IsEmpty());
+  *store_fails_ = false;
+  v1::GetRegistryRequest get;
+  get.set_name("users/alice/registries/ghcr");
+  EXPECT_EQ(manager_->GetRegistry(alice_, get).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(CreateGhcr().ok());  // The owner's turn was given back.
+}
+
 TEST_F(AuditTest, RefusedCallsGoToTheSinkButNotIntoTheOwnersTrail) {
   ASSERT_TRUE(CreateGhcr().ok());
   Call bob;

@@ -5,6 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <memory>
+
+#include "absl/synchronization/notification.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
 #include "server/service/timestamps.h"
@@ -114,6 +118,72 @@ TEST_F(RegistryManagerTest, SwitchingToNoneDropsTheStoredSecret) {
   EXPECT_FALSE(updated->secret_set());
   EXPECT_FALSE(updated->has_secret_update_time());
   EXPECT_THAT(StoredRecord("quay").password(), IsEmpty());
+}
+
+// A MemoryKvStore whose writes wait at a gate once it is closed (after the barrier's setup).
+class GatedStore final : public storage::KvStore {
+ public:
+  absl::StatusOr<std::string> Get(std::string_view key) override { return store_.Get(key); }
+  absl::Status Write(const storage::WriteBatch& batch) override {
+    if (closed_->load()) open_->WaitForNotification();
+    return store_.Write(batch);
+  }
+  absl::StatusOr<std::vector<storage::KeyValue>> Scan(std::string_view prefix,
+                                                      std::string_view start_after,
+                                                      size_t limit) override {
+    return store_.Scan(prefix, start_after, limit);
+  }
+  std::shared_ptr<std::atomic<bool>> closed_ = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<absl::Notification> open_ = std::make_shared<absl::Notification>();
+
+ private:
+  storage::MemoryKvStore store_;
+};
+
+TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) {
+  auto store = std::make_unique<GatedStore>();
+  auto closed = store->closed_;
+  auto open = store->open_;
+  seal::BarrierPtr barrier =
+      *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
+  AuditLog audit(*barrier, nullptr, [] { return absl::FromUnixSeconds(1'800'000'000); });
+  RegistryManager manager(*barrier, audit, RegistryManagerOptions{.max_registries_per_owner = 1});
+  Call alice;
+  alice.caller.subject = "alice";
+  alice.caller.scopes = {"registry.read", "registry.write"};
+  auto request = [](const std::string& id) {
+    v1::CreateRegistryRequest request;
+    request.set_parent("users/alice");
+    request.set_registry_id(id);
+    request.mutable_registry()->set_display_name(id);
+    request.mutable_registry()->set_server("ghcr.io");
+    request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_NONE);
+    return request;
+  };
+
+  closed->store(true);  // Every store write now waits for the gate.
+  absl::Notification first_done, second_done;
+  absl::StatusOr<v1::Registry> first, second;
+  // Both calls return while their writes cannot complete: no thread is held per create.
+  manager.CreateRegistryAsync(alice, request("first"), [&](absl::StatusOr<v1::Registry> r) {
+    first = std::move(r);
+    first_done.Notify();
+  });
+  manager.CreateRegistryAsync(alice, request("second"), [&](absl::StatusOr<v1::Registry> r) {
+    second = std::move(r);
+    second_done.Notify();
+  });
+  EXPECT_FALSE(first_done.HasBeenNotified());
+  EXPECT_FALSE(second_done.HasBeenNotified());
+
+  open->Notify();
+  first_done.WaitForNotification();
+  second_done.WaitForNotification();
+  // The second create of the owner waited for the first to be durable before checking the
+  // limit of 1: it sees the first registry and is refused.
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->name(), "users/alice/registries/first");
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted) << second.status();
 }
 
 }  // namespace
