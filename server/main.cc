@@ -37,13 +37,14 @@ ABSL_FLAG(int, max_request_bytes, 1 << 20, "largest request accepted, in bytes")
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection");
 ABSL_FLAG(int, max_concurrent_streams, 100, "HTTP/2 streams one connection may have open");
 ABSL_FLAG(int, max_threads, 256,
-          "threads serving management calls (RegistryService but CreateRegistry, AdminService); "
+          "threads serving management calls (RegistryService reads, AdminService); "
           "past capacity new "
           "calls get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(int, max_inflight_resolves, 1024,
           "ResolveCredentials calls worked on at once; more get RESOURCE_EXHAUSTED at once");
-ABSL_FLAG(int, max_inflight_creates, 1024,
-          "CreateRegistry calls worked on at once; more get RESOURCE_EXHAUSTED at once");
+ABSL_FLAG(int, max_inflight_writes, 1024,
+          "Create/Update/DeleteRegistry calls worked on at once; more get RESOURCE_EXHAUSTED at "
+          "once");
 ABSL_FLAG(int, resolve_cache_owners, 131072,
           "owners whose registry match keys (never secrets) are cached for ResolveCredentials");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
@@ -82,7 +83,7 @@ constexpr const char* kFlagNames[] = {"listen",
                                       "max_concurrent_streams",
                                       "max_threads",
                                       "max_inflight_resolves",
-                                      "max_inflight_creates",
+                                      "max_inflight_writes",
                                       "resolve_cache_owners"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
@@ -182,7 +183,7 @@ int main(int argc, char** argv) {
   config.max_concurrent_streams = absl::GetFlag(FLAGS_max_concurrent_streams);
   config.max_threads = absl::GetFlag(FLAGS_max_threads);
   config.max_inflight_resolves = absl::GetFlag(FLAGS_max_inflight_resolves);
-  config.max_inflight_creates = absl::GetFlag(FLAGS_max_inflight_creates);
+  config.max_inflight_writes = absl::GetFlag(FLAGS_max_inflight_writes);
   config.resolve_cache_owners = absl::GetFlag(FLAGS_resolve_cache_owners);
 
   auto server = registry::app::RegistryServer::Start(config);

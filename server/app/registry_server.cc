@@ -71,8 +71,8 @@ absl::Status CheckConfig(const ServerConfig& config) {
   if (config.max_inflight_resolves < 1) {
     return absl::InvalidArgumentError("--max-inflight-resolves must be at least 1");
   }
-  if (config.max_inflight_creates < 1) {
-    return absl::InvalidArgumentError("--max-inflight-creates must be at least 1");
+  if (config.max_inflight_writes < 1) {
+    return absl::InvalidArgumentError("--max-inflight-writes must be at least 1");
   }
   if (config.max_concurrent_streams < 1) {
     return absl::InvalidArgumentError("--max-concurrent-streams must be at least 1");
@@ -144,9 +144,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
       *server->barrier_, *server->audit_, server->index_cache_.get());
   server->admin_ = std::make_unique<service::AdminManager>(*server->barrier_, *server->audit_,
                                                            server->backups_.get());
-  server->create_limit_ = std::make_unique<transport::InflightLimit>(config.max_inflight_creates);
+  server->write_limit_ = std::make_unique<transport::InflightLimit>(config.max_inflight_writes);
   server->registry_service_ = std::make_unique<transport::RegistryGrpcService>(
-      *server->manager_, *server->verifier_, *server->create_limit_);
+      *server->manager_, *server->verifier_, *server->write_limit_);
   server->resolve_limit_ = std::make_unique<transport::InflightLimit>(config.max_inflight_resolves);
   server->credential_service_ = std::make_unique<transport::CredentialGrpcService>(
       *server->resolver_, *server->verifier_, *server->resolve_limit_);

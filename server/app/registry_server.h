@@ -60,7 +60,7 @@ class RegistryServer final {
   std::unique_ptr<service::RegistryManager> manager_;
   std::unique_ptr<service::CredentialResolver> resolver_;
   std::unique_ptr<service::AdminManager> admin_;
-  std::unique_ptr<transport::InflightLimit> create_limit_;
+  std::unique_ptr<transport::InflightLimit> write_limit_;
   std::unique_ptr<transport::RegistryGrpcService> registry_service_;
   std::unique_ptr<transport::InflightLimit> resolve_limit_;
   std::unique_ptr<transport::CredentialGrpcService> credential_service_;

@@ -28,16 +28,16 @@ struct ServerConfig {
   int max_request_bytes = 1 << 20;
   // HTTP/2 streams one connection may have open at once; more wait in the client.
   int max_concurrent_streams = 100;
-  // Threads serving the management calls (RegistryService but CreateRegistry, AdminService,
+  // Threads serving the management calls (RegistryService reads, AdminService,
   // health), which block on durable writes. Past it, new calls are refused at once with
   // RESOURCE_EXHAUSTED instead of queueing without end.
   int max_threads = 256;
   // ResolveCredentials calls (callback API, no thread each) worked on at once, including those
   // waiting for their audit events to be durable. Past it, RESOURCE_EXHAUSTED at once.
   int max_inflight_resolves = 1024;
-  // CreateRegistry calls (callback API, no thread each) worked on at once, including those
-  // waiting for their write to be durable. Past it, RESOURCE_EXHAUSTED at once.
-  int max_inflight_creates = 1024;
+  // Create/Update/DeleteRegistry calls (callback API, no thread each) worked on at once,
+  // including those waiting for their write to be durable. Past it, RESOURCE_EXHAUSTED at once.
+  int max_inflight_writes = 1024;
   // Owners whose decoded registry index (match keys only, no secrets) stays in memory for
   // ResolveCredentials; ~1.6 KiB for an owner with 10 registries.
   int resolve_cache_owners = 131072;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -49,30 +50,37 @@ class RegistryManager final {
   RegistryManager(const RegistryManager&) = delete;
   RegistryManager& operator=(const RegistryManager&) = delete;
 
-  using CreateDone = std::function<void(absl::StatusOr<v1::Registry>)>;
+  using RegistryDone = std::function<void(absl::StatusOr<v1::Registry>)>;
+  using StatusDone = std::function<void(absl::Status)>;
+
+  // The writes come in two forms. The *Async one holds no thread while the write syncs: `done`
+  // runs exactly once with the outcome, on this thread (refused before any write) or on the
+  // barrier's committer thread (once the change and its audit event are durable); it must not
+  // block. The owner's later writes wait for it without holding a thread either. The plain one
+  // waits for that outcome. REQUIRES (plain form): not called from a barrier callback.
 
   // INVALID_ARGUMENT (BadRequest on parent, registry_id, registry.*), PERMISSION_DENIED,
-  // ALREADY_EXISTS, RESOURCE_EXHAUSTED past the per-owner limit. Blocks until the outcome is
-  // durable. REQUIRES: not called from a barrier callback.
+  // ALREADY_EXISTS, RESOURCE_EXHAUSTED past the per-owner limit.
   absl::StatusOr<v1::Registry> CreateRegistry(const Call& call,
                                               const v1::CreateRegistryRequest& request);
-  // CreateRegistry without holding the calling thread while the write syncs: `done` runs
-  // exactly once with the same outcome, on this thread or on the barrier's committer thread
-  // (once the record and its audit event are durable); it must not block. The owner's later
-  // writes wait for this one without holding a thread either.
   void CreateRegistryAsync(const Call& call, const v1::CreateRegistryRequest& request,
-                           CreateDone done);
+                           RegistryDone done);
+  // INVALID_ARGUMENT (update_mask, registry.*), PERMISSION_DENIED, NOT_FOUND, ABORTED on a stale
+  // etag, FAILED_PRECONDITION for the global registry.
+  absl::StatusOr<v1::Registry> UpdateRegistry(const Call& call,
+                                              const v1::UpdateRegistryRequest& request);
+  void UpdateRegistryAsync(const Call& call, const v1::UpdateRegistryRequest& request,
+                           RegistryDone done);
+  // Like UpdateRegistry for its codes.
+  absl::Status DeleteRegistry(const Call& call, const v1::DeleteRegistryRequest& request);
+  void DeleteRegistryAsync(const Call& call, const v1::DeleteRegistryRequest& request,
+                           StatusDone done);
+
   // INVALID_ARGUMENT on name, PERMISSION_DENIED, NOT_FOUND, DATA_LOSS if the record won't open.
   absl::StatusOr<v1::Registry> GetRegistry(const Call& call, const v1::GetRegistryRequest& request);
   // The global default first on the first page, then the owner's registries by id.
   absl::StatusOr<v1::ListRegistriesResponse> ListRegistries(
       const Call& call, const v1::ListRegistriesRequest& request);
-  // INVALID_ARGUMENT (update_mask, registry.*), PERMISSION_DENIED, NOT_FOUND, ABORTED on a stale
-  // etag, FAILED_PRECONDITION for the global registry.
-  absl::StatusOr<v1::Registry> UpdateRegistry(const Call& call,
-                                              const v1::UpdateRegistryRequest& request);
-  // Like UpdateRegistry for its codes.
-  absl::Status DeleteRegistry(const Call& call, const v1::DeleteRegistryRequest& request);
   // Any authenticated caller.
   absl::StatusOr<v1::ListPresetsResponse> ListPresets(const Call& call,
                                                       const v1::ListPresetsRequest& request);
@@ -88,37 +96,47 @@ class RegistryManager final {
     std::string registry_id;  // Empty: the server picks one.
     v1::Registry record;      // As requested, defaults applied; holds the secret.
   };
-  // An asynchronous create in progress (defined in the .cc).
-  struct PendingCreate;
+  // A write in progress: its audit event and its caller's `done` (registry_writes.cc).
+  struct PendingWrite;
+  // Holding the owner's turn: checks the stored state and stages the change (record and index)
+  // into the batch, possibly adding to the event (registry, fingerprints); returns the record as
+  // stored, secret included (Delete: an empty one), or why nothing is written.
+  using StageFn = absl::AnyInvocable<absl::StatusOr<v1::Registry>(v1::RegistryEvent& event,
+                                                                  storage::WriteBatch& batch) &&>;
+
+  // Runs `stage` with `owner`'s turn, adds the event (outcome OK; appended to the audit sink)
+  // to its batch and hands the batch to Barrier::WriteAsync; once it is durable (or failed)
+  // drops the resolver's cached index of `owner`, gives the turn back and finishes `pending`.
+  void RunOwnerWrite(std::shared_ptr<PendingWrite> pending, const std::string& owner,
+                     StageFn stage);
+  // Records the failure event of `pending` unless it was recorded, then calls its `done`;
+  // never blocks.
+  void FinishWrite(std::shared_ptr<PendingWrite> pending, absl::StatusOr<v1::Registry> result);
 
   // The parts of a create that need no stored state: parse, validate, authorize.
   absl::StatusOr<CreatePlan> PlanCreate(const auth::Principal& caller,
                                         const v1::CreateRegistryRequest& request);
-  // Under the owner's turn: checks `plan` against the owner's index (limit, ALREADY_EXISTS),
-  // completes and stamps `plan.record`, and stages the record, the index and `event` (outcome
-  // OK, appended to the audit sink) into `batch`. On a sink failure sets `recorded`.
-  absl::Status StageCreate(CreatePlan& plan, v1::RegistryEvent& event, bool& recorded,
-                           storage::WriteBatch& batch);
-  // Records the failure event of `pending` unless it was recorded, then calls its `done`;
-  // never blocks.
-  void FinishCreate(std::shared_ptr<PendingCreate> pending, absl::StatusOr<v1::Registry> result);
+  // StageFn of a create: checks `plan` against the owner's index (limit, ALREADY_EXISTS),
+  // completes and stamps the record.
+  absl::StatusOr<v1::Registry> StageCreate(CreatePlan& plan, v1::RegistryEvent& event,
+                                           storage::WriteBatch& batch);
+  // The parts of an update that need no stored state (sets the event's owner); its name.
+  absl::StatusOr<core::RegistryName> CheckUpdate(const auth::Principal& caller,
+                                                 const v1::UpdateRegistryRequest& request,
+                                                 v1::RegistryEvent& event);
+  // StageFn of an update: etag, update mask, validation, stamp.
+  absl::StatusOr<v1::Registry> StageUpdate(const core::RegistryName& name,
+                                           const v1::UpdateRegistryRequest& request,
+                                           v1::RegistryEvent& event, storage::WriteBatch& batch);
+  // StageFn of a delete: existence and etag.
+  absl::StatusOr<v1::Registry> StageDelete(const core::RegistryName& name,
+                                           const std::string& request_name, const std::string& etag,
+                                           storage::WriteBatch& batch);
 
-  // The use cases proper; they fill `event` and set `recorded` once it went out with a batch.
-  absl::StatusOr<v1::Registry> DoUpdate(const auth::Principal& caller,
-                                        const v1::UpdateRegistryRequest& request,
-                                        v1::RegistryEvent& event, bool& recorded);
-  absl::Status DoDelete(const auth::Principal& caller, const v1::DeleteRegistryRequest& request,
-                        v1::RegistryEvent& event, bool& recorded);
-  // Stages `event` (outcome OK) with `batch` and commits both.
-  absl::Status CommitWithEvent(storage::WriteBatch& batch, v1::RegistryEvent& event,
-                               bool& recorded);
-  // Records `event` with the outcome of `status` unless it was already recorded.
-  absl::Status FinishAudit(const absl::Status& status, v1::RegistryEvent& event, bool recorded);
-
+  // The copy of a stored record that may leave the service: secrets removed.
+  static v1::Registry WithoutSecrets(v1::Registry record);
   absl::StatusOr<v1::Registry> LoadRecord(const std::string& key, const std::string& name);
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
-  // Drops `owner`'s cached index (after a write, committed or not; holding the owner's turn).
-  void InvalidateCachedIndex(const std::string& owner);
   // Changes `index` (as loaded by LoadRegistryIndex, holding the owner's turn) — `record`'s entry
   // added/replaced (record != null) or the entry of `registry_id` removed (record == null) — and
   // stages it into `batch`.

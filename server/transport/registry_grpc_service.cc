@@ -3,42 +3,46 @@
 #include <utility>
 
 #include "server/core/registry_validation.h"
-#include "server/transport/call_context.h"
-#include "server/transport/raw_message.h"
 #include "server/transport/serve.h"
-#include "server/transport/status_mapping.h"
 
 namespace registry::transport {
 
 grpc::ServerUnaryReactor* RegistryGrpcService::CreateRegistry(grpc::CallbackServerContext* context,
                                                               const grpc::ByteBuffer* request,
                                                               grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!create_limit_.TryAcquire()) {
-    reactor->Finish(create_limit_.Refusal());
-    return reactor;
-  }
-  auto finish = [this, reactor](const absl::Status& status) {
-    create_limit_.Release();
-    reactor->Finish(ToGrpcStatus(status));
-  };
-  absl::StatusOr<service::Call> call = BeginCall(*context, verifier_);
-  if (!call.ok()) {
-    finish(call.status());
-    return reactor;
-  }
-  v1::CreateRegistryRequest decoded;
-  if (absl::Status parsed = DecodeRequest(*request, decoded); !parsed.ok()) {
-    finish(parsed);
-    return reactor;
-  }
-  manager_.CreateRegistryAsync(*call, decoded,
-                               [finish, response](absl::StatusOr<v1::Registry> created) {
-                                 if (created.ok()) EncodeResponse(*created, *response);
-                                 finish(created.status());
-                               });
-  core::ClearSecrets(*decoded.mutable_registry());
-  return reactor;
+  return ServeRawAsync<v1::CreateRegistryRequest, v1::Registry>(
+      *context, verifier_, write_limit_, *request, response,
+      [this](const service::Call& call, v1::CreateRegistryRequest& decoded, auto done) {
+        manager_.CreateRegistryAsync(call, decoded, std::move(done));
+        core::ClearSecrets(*decoded.mutable_registry());  // The manager took its own copy.
+      });
+}
+
+grpc::ServerUnaryReactor* RegistryGrpcService::UpdateRegistry(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  return ServeRawAsync<v1::UpdateRegistryRequest, v1::Registry>(
+      *context, verifier_, write_limit_, *request, response,
+      [this](const service::Call& call, v1::UpdateRegistryRequest& decoded, auto done) {
+        manager_.UpdateRegistryAsync(call, decoded, std::move(done));
+        core::ClearSecrets(*decoded.mutable_registry());  // The manager took its own copy.
+      });
+}
+
+grpc::ServerUnaryReactor* RegistryGrpcService::DeleteRegistry(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  return ServeRawAsync<v1::DeleteRegistryRequest, google::protobuf::Empty>(
+      *context, verifier_, write_limit_, *request, response,
+      [this](const service::Call& call, v1::DeleteRegistryRequest& decoded, auto done) {
+        manager_.DeleteRegistryAsync(call, decoded, [done](absl::Status deleted) {
+          if (deleted.ok()) {
+            done(google::protobuf::Empty());
+          } else {
+            done(deleted);
+          }
+        });
+      });
 }
 
 grpc::Status RegistryGrpcService::GetRegistry(grpc::ServerContext* context,
@@ -53,22 +57,6 @@ grpc::Status RegistryGrpcService::ListRegistries(grpc::ServerContext* context,
                                                  v1::ListRegistriesResponse* response) {
   return Serve(*context, verifier_, response, [&](const service::Call& caller) {
     return manager_.ListRegistries(caller, *request);
-  });
-}
-
-grpc::Status RegistryGrpcService::UpdateRegistry(grpc::ServerContext* context,
-                                                 const v1::UpdateRegistryRequest* request,
-                                                 v1::Registry* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& caller) {
-    return manager_.UpdateRegistry(caller, *request);
-  });
-}
-
-grpc::Status RegistryGrpcService::DeleteRegistry(grpc::ServerContext* context,
-                                                 const v1::DeleteRegistryRequest* request,
-                                                 google::protobuf::Empty* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& caller) {
-    return manager_.DeleteRegistry(caller, *request);
   });
 }
 

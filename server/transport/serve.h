@@ -1,13 +1,18 @@
-// Serve(): the body every unary handler shares — begin the call (deadline, authentication,
-// request id), run the use case, map its status through the one table.
+// Serve() / ServeRawAsync(): the bodies the unary handlers share — begin the call (deadline,
+// authentication, request id), run the use case, map its status through the one table.
 #pragma once
 
 #include <grpcpp/server_context.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/server_callback.h>
 
+#include <functional>
 #include <type_traits>
 #include <utility>
 
 #include "server/transport/call_context.h"
+#include "server/transport/inflight_limit.h"
+#include "server/transport/raw_message.h"
 #include "server/transport/status_mapping.h"
 
 namespace registry::transport {
@@ -27,6 +32,43 @@ grpc::Status Serve(grpc::ServerContext& context, const auth::TokenVerifier& veri
     *response = *std::move(result);
     return grpc::Status::OK;
   }
+}
+
+// For a raw callback method (ByteBuffer in and out): takes a slot of `limit` (RESOURCE_EXHAUSTED
+// at once past it), begins the call, decodes the request as `Request` (INVALID_ARGUMENT naming
+// the field when it does not parse) and runs `start(call, decoded, done)`, which must call
+// `done(absl::StatusOr<Response>)` exactly once, from any thread; the call finishes then.
+template <typename Request, typename Response, typename Start>
+grpc::ServerUnaryReactor* ServeRawAsync(grpc::CallbackServerContext& context,
+                                        const auth::TokenVerifier& verifier, InflightLimit& limit,
+                                        const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
+                                        Start start) {
+  grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
+  if (!limit.TryAcquire()) {
+    reactor->Finish(limit.Refusal());
+    return reactor;
+  }
+  auto finish = [&limit, reactor](const absl::Status& status) {
+    limit.Release();
+    reactor->Finish(ToGrpcStatus(status));
+  };
+  absl::StatusOr<service::Call> call = BeginCall(context, verifier);
+  if (!call.ok()) {
+    finish(call.status());
+    return reactor;
+  }
+  Request decoded;
+  if (absl::Status parsed = DecodeRequest(request, decoded); !parsed.ok()) {
+    finish(parsed);
+    return reactor;
+  }
+  start(*call, decoded,
+        std::function<void(absl::StatusOr<Response>)>(
+            [finish, response](absl::StatusOr<Response> answer) {
+              if (answer.ok()) EncodeResponse(*answer, *response);
+              finish(answer.status());
+            }));
+  return reactor;
 }
 
 }  // namespace registry::transport

@@ -35,7 +35,7 @@ constexpr char kCredentialService[] = "/cloudmanager.registry.v1.CredentialServi
 // and gRPC C++ turns the parse failure into INTERNAL with an empty message and no BadRequest.
 // This pins the observed behaviour; the API contract (README: INVALID_ARGUMENT for a malformed
 // request, INTERNAL only for a bug) wants INVALID_ARGUMENT, which the raw methods
-// (ResolveCredentials, CreateRegistry: they decode the request themselves) already answer.
+// (ResolveCredentials and the registry writes: they decode the request themselves) answer.
 constexpr grpc::StatusCode kInvalidUtf8Code = grpc::StatusCode::INTERNAL;
 
 // ---- hand-built wire format ----
@@ -668,8 +668,7 @@ std::vector<Row> MalformedRequestsTest::Table() {
              {"registry.thumbnail_uri"});
   bad_update("`*` with an empty registry", {"*"}, nullptr,
              {"registry.display_name", "registry.server", "registry.credential_type"});
-  add(
-      "UpdateRegistry: display_name with invalid UTF-8",
+  add("UpdateRegistry: display_name with invalid UTF-8",
       [this] {
         v1::Registry registry;
         registry.set_name("users/alice/registries/base");
@@ -681,7 +680,13 @@ std::vector<Row> MalformedRequestsTest::Table() {
                 mask_only.SerializeAsString(),
             alice_);
       },
-      kInvalidUtf8Code);
+      kInvalid, {"registry.display_name"});
+  add("DeleteRegistry: name with invalid UTF-8",
+      [this] {
+        return RawUnary(server_.channel(), std::string(kRegistryService) + "DeleteRegistry",
+                        LengthDelimited(1, "users/alice/registries/ba" + kInvalidUtf8), alice_);
+      },
+      kInvalid, {"name"});
   add(
       "UpdateRegistry: the global registry",
       [this] {

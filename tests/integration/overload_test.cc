@@ -105,9 +105,9 @@ TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
 }
 
 TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
-  // CreateRegistry is a callback method: no thread per call bounds it, --max-inflight-creates
-  // does. 64 writers (an owner each) against a limit of 4 calls in flight.
-  ServerHarness server([](app::ServerConfig& config) { config.max_inflight_creates = 4; });
+  // The registry writes are callback methods: no thread per call bounds them,
+  // --max-inflight-writes does. 64 writers (an owner each) against a limit of 4 in flight.
+  ServerHarness server([](app::ServerConfig& config) { config.max_inflight_writes = 4; });
   constexpr int kWriters = 64;
   std::atomic<bool> stop{false};
   std::atomic<int> refused{0}, other{0};

@@ -154,7 +154,7 @@ TEST_F(StartupTest, CapacityFlagsBelowTheirMinimumAreRefusedAndNamed) {
   for (const auto& [flag, value] :
        std::vector<std::pair<std::string, std::string>>{{"--max-threads", "3"},
                                                         {"--max-inflight-resolves", "0"},
-                                                        {"--max-inflight-creates", "0"},
+                                                        {"--max-inflight-writes", "0"},
                                                         {"--resolve-cache-owners", "0"},
                                                         {"--max-concurrent-streams", "0"},
                                                         {"--max-request-bytes", "1023"}}) {

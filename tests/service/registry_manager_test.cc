@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
@@ -120,12 +121,33 @@ TEST_F(RegistryManagerTest, SwitchingToNoneDropsTheStoredSecret) {
   EXPECT_THAT(StoredRecord("quay").password(), IsEmpty());
 }
 
-// A MemoryKvStore whose writes wait at a gate once it is closed (after the barrier's setup).
+// Store writes pass while it is open and wait while it is closed.
+class Gate {
+ public:
+  void Close() {
+    absl::MutexLock lock(&mu_);
+    open_ = false;
+  }
+  void Open() {
+    absl::MutexLock lock(&mu_);
+    open_ = true;
+  }
+  void Pass() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(&open_));
+  }
+
+ private:
+  absl::Mutex mu_;
+  bool open_ ABSL_GUARDED_BY(mu_) = true;
+};
+
+// A MemoryKvStore whose writes go through a Gate.
 class GatedStore final : public storage::KvStore {
  public:
   absl::StatusOr<std::string> Get(std::string_view key) override { return store_.Get(key); }
   absl::Status Write(const storage::WriteBatch& batch) override {
-    if (closed_->load()) open_->WaitForNotification();
+    gate_->Pass();
     return store_.Write(batch);
   }
   absl::StatusOr<std::vector<storage::KeyValue>> Scan(std::string_view prefix,
@@ -133,8 +155,7 @@ class GatedStore final : public storage::KvStore {
                                                       size_t limit) override {
     return store_.Scan(prefix, start_after, limit);
   }
-  std::shared_ptr<std::atomic<bool>> closed_ = std::make_shared<std::atomic<bool>>(false);
-  std::shared_ptr<absl::Notification> open_ = std::make_shared<absl::Notification>();
+  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
 
  private:
   storage::MemoryKvStore store_;
@@ -142,8 +163,7 @@ class GatedStore final : public storage::KvStore {
 
 TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) {
   auto store = std::make_unique<GatedStore>();
-  auto closed = store->closed_;
-  auto open = store->open_;
+  std::shared_ptr<Gate> gate = store->gate_;
   seal::BarrierPtr barrier =
       *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
   AuditLog audit(*barrier, nullptr, [] { return absl::FromUnixSeconds(1'800'000'000); });
@@ -161,7 +181,7 @@ TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) 
     return request;
   };
 
-  closed->store(true);  // Every store write now waits for the gate.
+  gate->Close();  // Every store write now waits.
   absl::Notification first_done, second_done;
   absl::StatusOr<v1::Registry> first, second;
   // Both calls return while their writes cannot complete: no thread is held per create.
@@ -176,7 +196,7 @@ TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) 
   EXPECT_FALSE(first_done.HasBeenNotified());
   EXPECT_FALSE(second_done.HasBeenNotified());
 
-  open->Notify();
+  gate->Open();
   first_done.WaitForNotification();
   second_done.WaitForNotification();
   // The second create of the owner waited for the first to be durable before checking the
@@ -184,6 +204,38 @@ TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) 
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->name(), "users/alice/registries/first");
   EXPECT_EQ(second.status().code(), absl::StatusCode::kResourceExhausted) << second.status();
+
+  // Update and delete the same way: both return at once; the delete, queued behind the update,
+  // runs once the update is durable and removes what the update wrote.
+  gate->Close();
+  absl::Notification updated_done, deleted_done;
+  absl::StatusOr<v1::Registry> updated;
+  absl::Status deleted = absl::UnknownError("not run");
+  v1::UpdateRegistryRequest update;
+  update.mutable_registry()->set_name("users/alice/registries/first");
+  update.mutable_registry()->set_display_name("renamed");
+  update.mutable_update_mask()->add_paths("display_name");
+  manager.UpdateRegistryAsync(alice, update, [&](absl::StatusOr<v1::Registry> r) {
+    updated = std::move(r);
+    updated_done.Notify();
+  });
+  v1::DeleteRegistryRequest remove;
+  remove.set_name("users/alice/registries/first");
+  manager.DeleteRegistryAsync(alice, remove, [&](absl::Status s) {
+    deleted = std::move(s);
+    deleted_done.Notify();
+  });
+  EXPECT_FALSE(updated_done.HasBeenNotified());
+  EXPECT_FALSE(deleted_done.HasBeenNotified());
+  gate->Open();
+  updated_done.WaitForNotification();
+  deleted_done.WaitForNotification();
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(updated->display_name(), "renamed");
+  EXPECT_TRUE(deleted.ok()) << deleted;
+  v1::GetRegistryRequest get;
+  get.set_name("users/alice/registries/first");
+  EXPECT_EQ(manager.GetRegistry(alice, get).status().code(), absl::StatusCode::kNotFound);
 }
 
 }  // namespace
