@@ -235,9 +235,7 @@ absl::Status SealedBarrier::Write(const WriteBatch& batch) {
 
 void SealedBarrier::WriteAsync(WriteBatch batch, std::function<void(absl::Status)> done) {
   absl::StatusOr<WriteBatch> sealed = SealBatch(*Snapshot(), batch);
-  // The plaintext is the caller's no more: wipe it rather than free it readable.
-  for (KvMutation& mutation : batch.mutations)
-    sodium_memzero(mutation.value.data(), mutation.value.size());
+  WipePutValues(batch);  // The plaintext is the caller's no more: wipe, not just free, it.
   if (!sealed.ok()) {
     done(sealed.status());
     return;

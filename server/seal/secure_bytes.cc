@@ -85,4 +85,10 @@ void WipeString(std::string& s) {
   s.clear();
 }
 
+void WipePutValues(storage::WriteBatch& batch) {
+  for (storage::KvMutation& mutation : batch.mutations) {
+    sodium_memzero(mutation.value.data(), mutation.value.size());
+  }
+}
+
 }  // namespace registry::seal

@@ -7,7 +7,13 @@
 #include <string>
 #include <string_view>
 
+#include "storage/kv_store.h"
+
 namespace registry::seal {
+
+// Zeroes the values of `batch`'s puts in place (sodium_memzero), for a batch holding plaintext
+// that is done with: sealed, or staged and dropped.
+void WipePutValues(storage::WriteBatch& batch);
 
 // Calls sodium_init() exactly once per process (thread-safe, function-local static). Aborts if
 // libsodium cannot initialize, since nothing in the barrier can work without it. Every seal

@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "server/core/credentials.h"
 #include "server/core/docker_config.h"
 #include "server/core/field_violation.h"
@@ -22,6 +21,7 @@
 #include "server/core/registry_validation.h"
 #include "server/core/server_key.h"
 #include "server/core/sodium_codec.h"
+#include "server/service/await.h"
 #include "server/service/registry_indexes.h"
 #include "server/service/timestamps.h"
 
@@ -323,15 +323,8 @@ void CredentialResolver::ResolveCredentialsAsync(const Call& call,
 
 absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::ResolveCredentials(
     const Call& call, const v1::ResolveCredentialsRequest& request) {
-  absl::StatusOr<v1::ResolveCredentialsResponse> result;
-  absl::Notification finished;
-  ResolveCredentialsAsync(call, request,
-                          [&](absl::StatusOr<v1::ResolveCredentialsResponse> answer) {
-                            result = std::move(answer);
-                            finished.Notify();
-                          });
-  finished.WaitForNotification();
-  return result;
+  return Await<absl::StatusOr<v1::ResolveCredentialsResponse>>(
+      [&](Done done) { ResolveCredentialsAsync(call, request, std::move(done)); });
 }
 
 std::vector<v1::RegistryEvent> CredentialResolver::EventsFor(

@@ -104,6 +104,9 @@ class RegistryManager final {
   using StageFn = absl::AnyInvocable<absl::StatusOr<v1::Registry>(v1::RegistryEvent& event,
                                                                   storage::WriteBatch& batch) &&>;
 
+  // A write of `method` by `call`'s caller, answered through `done`.
+  std::shared_ptr<PendingWrite> NewPendingWrite(const Call& call, std::string_view method,
+                                                RegistryDone done) const;
   // Runs `stage` with `owner`'s turn, adds the event (outcome OK; appended to the audit sink)
   // to its batch and hands the batch to Barrier::WriteAsync; once it is durable (or failed)
   // drops the resolver's cached index of `owner`, gives the turn back and finishes `pending`.

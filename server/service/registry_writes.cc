@@ -10,14 +10,15 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "server/core/etag.h"
 #include "server/core/field_violation.h"
 #include "server/core/names.h"
 #include "server/core/registry_index.h"
 #include "server/core/registry_validation.h"
 #include "server/core/update_mask.h"
+#include "server/seal/secure_bytes.h"
 #include "server/service/authorization.h"
+#include "server/service/await.h"
 #include "server/service/registry_indexes.h"
 #include "server/service/registry_manager.h"
 #include "server/service/timestamps.h"
@@ -68,26 +69,6 @@ absl::StatusOr<v1::Registry> WithAuditOutcome(absl::StatusOr<v1::Registry> resul
   return result;
 }
 
-// A staged batch that will not be written: its plaintext values are wiped, not just freed.
-void WipeValues(storage::WriteBatch& batch) {
-  for (storage::KvMutation& mutation : batch.mutations) {
-    sodium_memzero(mutation.value.data(), mutation.value.size());
-  }
-}
-
-// Runs an asynchronous use case and waits for its outcome.
-template <typename Result, typename Start>
-Result Await(Start start) {
-  Result result;
-  absl::Notification finished;
-  start([&](Result outcome) {
-    result = std::move(outcome);
-    finished.Notify();
-  });
-  finished.WaitForNotification();
-  return result;
-}
-
 }  // namespace
 
 struct RegistryManager::PendingWrite {
@@ -97,6 +78,14 @@ struct RegistryManager::PendingWrite {
 };
 
 // ---- the shared write path ----
+
+std::shared_ptr<RegistryManager::PendingWrite> RegistryManager::NewPendingWrite(
+    const Call& call, std::string_view method, RegistryDone done) const {
+  auto pending = std::make_shared<PendingWrite>();
+  pending->event = audit_.NewEvent(call, method);
+  pending->done = std::move(done);
+  return pending;
+}
 
 void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending, const std::string& owner,
                                     StageFn stage) {
@@ -113,7 +102,7 @@ void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending, const
           }
         }
         if (!staged.ok()) {
-          WipeValues(batch);
+          seal::WipePutValues(batch);  // Staged but not written.
           turn.Release();
           FinishWrite(std::move(pending), staged.status());
           return;
@@ -161,10 +150,8 @@ absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
 void RegistryManager::CreateRegistryAsync(const Call& call,
                                           const v1::CreateRegistryRequest& request,
                                           RegistryDone done) {
-  auto pending = std::make_shared<PendingWrite>();
-  pending->event = audit_.NewEvent(call, "RegistryService/CreateRegistry");
+  auto pending = NewPendingWrite(call, "RegistryService/CreateRegistry", std::move(done));
   pending->event.set_owner(request.parent());
-  pending->done = std::move(done);
   absl::StatusOr<CreatePlan> plan = PlanCreate(call.caller, request);
   if (!plan.ok()) {
     FinishWrite(std::move(pending), plan.status());
@@ -266,10 +253,8 @@ absl::StatusOr<v1::Registry> RegistryManager::UpdateRegistry(
 void RegistryManager::UpdateRegistryAsync(const Call& call,
                                           const v1::UpdateRegistryRequest& request,
                                           RegistryDone done) {
-  auto pending = std::make_shared<PendingWrite>();
-  pending->event = audit_.NewEvent(call, "RegistryService/UpdateRegistry");
+  auto pending = NewPendingWrite(call, "RegistryService/UpdateRegistry", std::move(done));
   pending->event.set_registry(request.registry().name());
-  pending->done = std::move(done);
   absl::StatusOr<core::RegistryName> name = CheckUpdate(call.caller, request, pending->event);
   if (!name.ok()) {
     FinishWrite(std::move(pending), name.status());
@@ -351,12 +336,10 @@ absl::Status RegistryManager::DeleteRegistry(const Call& call,
 void RegistryManager::DeleteRegistryAsync(const Call& call,
                                           const v1::DeleteRegistryRequest& request,
                                           StatusDone done) {
-  auto pending = std::make_shared<PendingWrite>();
-  pending->event = audit_.NewEvent(call, "RegistryService/DeleteRegistry");
+  auto pending = NewPendingWrite(
+      call, "RegistryService/DeleteRegistry",
+      [done = std::move(done)](absl::StatusOr<v1::Registry> result) { done(result.status()); });
   pending->event.set_registry(request.name());
-  pending->done = [done = std::move(done)](absl::StatusOr<v1::Registry> result) {
-    done(result.status());
-  };
   absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.name(), "name");
   absl::Status checked = name.status();
   if (checked.ok() && name->global) checked = GlobalIsImmutable(call.caller);

@@ -2,43 +2,22 @@
 
 #include <utility>
 
-#include "server/transport/call_context.h"
-#include "server/transport/raw_message.h"
-#include "server/transport/status_mapping.h"
+#include "server/transport/serve.h"
 
 namespace registry::transport {
 
 grpc::ServerUnaryReactor* CredentialGrpcService::ResolveCredentials(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  if (!limit_.TryAcquire()) {
-    reactor->Finish(limit_.Refusal());
-    return reactor;
-  }
-  auto finish = [this, reactor](const absl::Status& status) {
-    limit_.Release();
-    reactor->Finish(ToGrpcStatus(status));
-  };
-  absl::StatusOr<service::Call> call = BeginCall(*context, verifier_);
-  if (!call.ok()) {
-    finish(call.status());
-    return reactor;
-  }
-  v1::ResolveCredentialsRequest decoded;
-  if (absl::Status parsed = DecodeRequest(*request, decoded); !parsed.ok()) {
-    finish(parsed);
-    return reactor;
-  }
-  resolver_.ResolveCredentialsAsync(
-      *call, decoded, [finish, response](absl::StatusOr<v1::ResolveCredentialsResponse> answer) {
-        if (answer.ok()) {
-          EncodeResponse(*answer, *response);
-          service::CredentialResolver::WipeSecrets(*answer);  // Only the wire copy remains.
-        }
-        finish(answer.status());
+  return ServeRawAsync<v1::ResolveCredentialsRequest, v1::ResolveCredentialsResponse>(
+      *context, verifier_, limit_, *request, response,
+      [this](const service::Call& call, v1::ResolveCredentialsRequest& decoded, auto done) {
+        resolver_.ResolveCredentialsAsync(call, decoded, std::move(done));
+      },
+      // Only the wire copy of the handed-out secrets remains.
+      [](v1::ResolveCredentialsResponse& answer) {
+        service::CredentialResolver::WipeSecrets(answer);
       });
-  return reactor;
 }
 
 }  // namespace registry::transport

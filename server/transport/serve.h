@@ -34,15 +34,22 @@ grpc::Status Serve(grpc::ServerContext& context, const auth::TokenVerifier& veri
   }
 }
 
+// Does nothing to an encoded response (the default of ServeRawAsync's `after_encode`).
+struct KeepResponse {
+  template <typename Response>
+  void operator()(Response&) const {}
+};
+
 // For a raw callback method (ByteBuffer in and out): takes a slot of `limit` (RESOURCE_EXHAUSTED
 // at once past it), begins the call, decodes the request as `Request` (INVALID_ARGUMENT naming
 // the field when it does not parse) and runs `start(call, decoded, done)`, which must call
 // `done(absl::StatusOr<Response>)` exactly once, from any thread; the call finishes then.
-template <typename Request, typename Response, typename Start>
+// `after_encode(response)` runs on an answer once it is encoded (e.g. to wipe its secrets).
+template <typename Request, typename Response, typename Start, typename AfterEncode = KeepResponse>
 grpc::ServerUnaryReactor* ServeRawAsync(grpc::CallbackServerContext& context,
                                         const auth::TokenVerifier& verifier, InflightLimit& limit,
                                         const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
-                                        Start start) {
+                                        Start start, AfterEncode after_encode = {}) {
   grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
   if (!limit.TryAcquire()) {
     reactor->Finish(limit.Refusal());
@@ -64,8 +71,11 @@ grpc::ServerUnaryReactor* ServeRawAsync(grpc::CallbackServerContext& context,
   }
   start(*call, decoded,
         std::function<void(absl::StatusOr<Response>)>(
-            [finish, response](absl::StatusOr<Response> answer) {
-              if (answer.ok()) EncodeResponse(*answer, *response);
+            [finish, response, after_encode](absl::StatusOr<Response> answer) {
+              if (answer.ok()) {
+                EncodeResponse(*answer, *response);
+                after_encode(*answer);
+              }
               finish(answer.status());
             }));
   return reactor;

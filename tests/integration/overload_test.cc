@@ -2,8 +2,6 @@
 // (RESOURCE_EXHAUSTED or UNAVAILABLE) instead of queueing without end, its memory stays bounded,
 // and it serves normally once the load drops.
 #include <gmock/gmock.h>
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -57,11 +55,7 @@ TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      grpc::ChannelArguments arguments;
-      arguments.SetInt("grpc.channel_id", c);  // A connection of its own.
-      auto channel = grpc::CreateCustomChannel(server.address(), grpc::InsecureChannelCredentials(),
-                                               arguments);
-      auto stub = v1::CredentialService::NewStub(channel);
+      auto stub = v1::CredentialService::NewStub(server.OwnConnection(c));
       v1::ResolveCredentialsRequest request;
       request.set_owner("users/alice");
       for (int i = 0; i < 100; ++i) request.add_images("ghcr.io/team/app-" + std::to_string(i));
@@ -115,11 +109,7 @@ TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
-      grpc::ChannelArguments arguments;
-      arguments.SetInt("grpc.channel_id", w);  // A connection of its own.
-      auto channel = grpc::CreateCustomChannel(server.address(), grpc::InsecureChannelCredentials(),
-                                               arguments);
-      auto stub = v1::RegistryService::NewStub(channel);
+      auto stub = v1::RegistryService::NewStub(server.OwnConnection(w));
       const std::string owner = "writer-" + std::to_string(w);
       const std::string token = server.UserToken(owner);
       for (int i = 0; !stop.load() && created[w] < 50; ++i) {

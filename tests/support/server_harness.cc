@@ -88,6 +88,12 @@ std::shared_ptr<grpc::Channel> ServerHarness::channel() {
   return channel_;
 }
 
+std::shared_ptr<grpc::Channel> ServerHarness::OwnConnection(int id) const {
+  grpc::ChannelArguments arguments;
+  arguments.SetInt("grpc.channel_id", id);  // Different arguments: no shared subchannel.
+  return grpc::CreateCustomChannel(address(), grpc::InsecureChannelCredentials(), arguments);
+}
+
 std::unique_ptr<v1::RegistryService::Stub> ServerHarness::RegistryStub() {
   return v1::RegistryService::NewStub(channel());
 }

@@ -44,6 +44,8 @@ class ServerHarness final {
   const TempDir& dir() const { return dir_; }
   // One shared channel to the running server; safe to call from several threads at once.
   std::shared_ptr<grpc::Channel> channel();
+  // A channel on a connection of its own (`id` tells the connections apart).
+  std::shared_ptr<grpc::Channel> OwnConnection(int id) const;
   std::unique_ptr<v1::RegistryService::Stub> RegistryStub();
 
   // A valid token for `subject` with `scopes` (space separated); `ttl` may be negative.
