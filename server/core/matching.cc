@@ -76,13 +76,21 @@ MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image) {
   return {true, "matched"};
 }
 
+bool TryOrderKey::operator<(const TryOrderKey& other) const {
+  return std::tie(negated_path_segments, wildcard_labels, create_time_nanos, name) <
+         std::tie(other.negated_path_segments, other.wildcard_labels, other.create_time_nanos,
+                  other.name);
+}
+
+TryOrderKey TryOrderOf(const MatchCandidate& candidate) {
+  return {.negated_path_segments = -static_cast<int64_t>(candidate.server.path_segments.size()),
+          .wildcard_labels = candidate.server.wildcard_labels,
+          .create_time_nanos = candidate.create_time_nanos,
+          .name = candidate.name};
+}
+
 bool TriedBefore(const MatchCandidate& a, const MatchCandidate& b) {
-  // Negated path counts: more segments sort first.
-  const auto key = [](const MatchCandidate& c) {
-    return std::make_tuple(-static_cast<int64_t>(c.server.path_segments.size()),
-                           c.server.wildcard_labels, c.create_time_nanos, std::cref(c.name));
-  };
-  return key(a) < key(b);
+  return TryOrderOf(a) < TryOrderOf(b);
 }
 
 }  // namespace registry::core

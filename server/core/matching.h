@@ -48,9 +48,20 @@ struct MatchCandidate {
   int64_t create_time_nanos = 0;
 };
 
-// True when `a` is tried before `b`: more path segments first, then fewer
-// wildcard labels, then earlier create time, then smaller name. A strict weak
-// ordering (total on distinct names), so sorting is deterministic.
+// What decides the order registries are tried in, compared field by field: more path segments
+// first, then fewer wildcard labels, then earlier create time, then smaller name. Views into
+// the candidate (or index entry) it was made from.
+struct TryOrderKey {
+  int64_t negated_path_segments = 0;
+  int wildcard_labels = 0;
+  int64_t create_time_nanos = 0;
+  std::string_view name;
+  bool operator<(const TryOrderKey& other) const;
+};
+TryOrderKey TryOrderOf(const MatchCandidate& candidate);
+
+// True when `a` is tried before `b` (TryOrderKey). A strict weak ordering (total on distinct
+// names), so sorting is deterministic.
 bool TriedBefore(const MatchCandidate& a, const MatchCandidate& b);
 
 }  // namespace registry::core

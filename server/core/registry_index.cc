@@ -39,11 +39,10 @@ absl::Status UpsertIndexEntry(storage_v1::RegistryIndex& index, const v1::Regist
   if (!server.ok()) return server.status();
   RemoveIndexEntry(index, name->registry_id);
   storage_v1::RegistryIndexEntry entry = EntryOf(record, name->registry_id, *server);
-  const MatchCandidate candidate = CandidateOf(entry);
+  const TryOrderKey order = TryOrderOf(entry);
   auto& entries = *index.mutable_entries();
-  auto position = std::find_if(entries.begin(), entries.end(), [&](const auto& existing) {
-    return TriedBefore(candidate, CandidateOf(existing));
-  });
+  auto position = std::find_if(entries.begin(), entries.end(),
+                               [&](const auto& existing) { return order < TryOrderOf(existing); });
   const int at = static_cast<int>(position - entries.begin());
   *entries.Add() = std::move(entry);
   for (int i = entries.size() - 1; i > at; --i) entries.SwapElements(i, i - 1);
@@ -58,6 +57,13 @@ bool RemoveIndexEntry(storage_v1::RegistryIndex& index, std::string_view registr
     return true;
   }
   return false;
+}
+
+TryOrderKey TryOrderOf(const storage_v1::RegistryIndexEntry& entry) {
+  return {.negated_path_segments = -static_cast<int64_t>(entry.path_segments_size()),
+          .wildcard_labels = entry.wildcard_labels(),
+          .create_time_nanos = entry.create_time_nanos(),
+          .name = entry.name()};
 }
 
 MatchCandidate CandidateOf(const storage_v1::RegistryIndexEntry& entry) {

@@ -36,4 +36,7 @@ bool RemoveIndexEntry(storage_v1::RegistryIndex& index, std::string_view registr
 // The match candidate of one entry (name, parsed server key, create time).
 MatchCandidate CandidateOf(const storage_v1::RegistryIndexEntry& entry);
 
+// The try order of one entry: TryOrderOf(CandidateOf(entry)) without copying it.
+TryOrderKey TryOrderOf(const storage_v1::RegistryIndexEntry& entry);
+
 }  // namespace registry::core

@@ -39,7 +39,10 @@ v1::Registry RegistryManager::WithoutSecrets(v1::Registry record) {
 
 RegistryManager::RegistryManager(seal::Barrier& barrier, AuditLog& audit,
                                  RegistryManagerOptions options)
-    : barrier_(barrier), audit_(audit), options_(std::move(options)) {
+    : barrier_(barrier),
+      audit_(audit),
+      options_(std::move(options)),
+      written_indexes_(options_.written_index_entries) {
   if (!options_.clock) options_.clock = [] { return absl::Now(); };
   if (!options_.random) options_.random = SodiumRandom;
 }

@@ -19,6 +19,7 @@
 #include "server/service/call.h"
 #include "server/service/owner_index_cache.h"
 #include "server/service/owner_write_queue.h"
+#include "server/service/written_index_cache.h"
 
 namespace registry::service {
 
@@ -34,6 +35,9 @@ struct RegistryManagerOptions {
   // The resolver's cache of owner indexes; every write of an owner invalidates its entry.
   // Null when nothing caches indexes. Must outlive the manager.
   OwnerIndexCache* index_cache = nullptr;
+  // How many index entries (over all owners) the writes keep decoded between one write of an
+  // owner and the next (WrittenIndexCache); ~100 bytes each.
+  size_t written_index_entries = 65536;
 };
 
 // Thread safety: all methods may be called concurrently. Mutations of one owner are serialized
@@ -98,20 +102,27 @@ class RegistryManager final {
   };
   // A write in progress: its audit event and its caller's `done` (registry_writes.cc).
   struct PendingWrite;
-  // Holding the owner's turn: checks the stored state and stages the change (record and index)
-  // into the batch, possibly adding to the event (registry, fingerprints); returns the record as
-  // stored, secret included (Delete: an empty one), or why nothing is written.
-  using StageFn = absl::AnyInvocable<absl::StatusOr<v1::Registry>(v1::RegistryEvent& event,
-                                                                  storage::WriteBatch& batch) &&>;
+  // Holding the owner's turn: checks the stored state (`index` is the owner's stored index) and
+  // stages the change (record and index, changing `index` to what it stores) into the batch,
+  // possibly adding to the event (registry, fingerprints); returns the record as stored, secret
+  // included (Delete: an empty one), or why nothing is written.
+  using StageFn =
+      absl::AnyInvocable<absl::StatusOr<v1::Registry>(v1::RegistryEvent& event,
+                                                      core::storage_v1::RegistryIndex& index,
+                                                      storage::WriteBatch& batch) &&>;
 
   // A write of `method` by `call`'s caller, answered through `done`.
   std::shared_ptr<PendingWrite> NewPendingWrite(const Call& call, std::string_view method,
                                                 RegistryDone done) const;
-  // Runs `stage` with `owner`'s turn, adds the event (outcome OK; appended to the audit sink)
-  // to its batch and hands the batch to Barrier::WriteAsync; once it is durable (or failed)
-  // drops the resolver's cached index of `owner`, gives the turn back and finishes `pending`.
-  void RunOwnerWrite(std::shared_ptr<PendingWrite> pending, const std::string& owner,
+  // Runs `stage` with `owner`'s turn and index, adds the event (outcome OK; appended to the
+  // audit sink) to its batch and hands the batch to Barrier::WriteAsync; once it is durable (or
+  // failed) keeps the changed index for the owner's next write (durable only), drops the
+  // resolver's cached index of `owner`, gives the turn back and finishes `pending`.
+  void RunOwnerWrite(std::shared_ptr<PendingWrite> pending, const core::OwnerName& owner,
                      StageFn stage);
+  // `owner`'s stored index, from written_indexes_ or the store. REQUIRES: holding its turn.
+  absl::StatusOr<core::storage_v1::RegistryIndex> TakeIndex(const core::OwnerName& owner,
+                                                            const std::string& owner_name);
   // Records the failure event of `pending` unless it was recorded, then calls its `done`;
   // never blocks.
   void FinishWrite(std::shared_ptr<PendingWrite> pending, absl::StatusOr<v1::Registry> result);
@@ -122,6 +133,7 @@ class RegistryManager final {
   // StageFn of a create: checks `plan` against the owner's index (limit, ALREADY_EXISTS),
   // completes and stamps the record.
   absl::StatusOr<v1::Registry> StageCreate(CreatePlan& plan, v1::RegistryEvent& event,
+                                           core::storage_v1::RegistryIndex& index,
                                            storage::WriteBatch& batch);
   // The parts of an update that need no stored state (sets the event's owner); its name.
   absl::StatusOr<core::RegistryName> CheckUpdate(const auth::Principal& caller,
@@ -130,17 +142,20 @@ class RegistryManager final {
   // StageFn of an update: etag, update mask, validation, stamp.
   absl::StatusOr<v1::Registry> StageUpdate(const core::RegistryName& name,
                                            const v1::UpdateRegistryRequest& request,
-                                           v1::RegistryEvent& event, storage::WriteBatch& batch);
+                                           v1::RegistryEvent& event,
+                                           core::storage_v1::RegistryIndex& index,
+                                           storage::WriteBatch& batch);
   // StageFn of a delete: existence and etag.
   absl::StatusOr<v1::Registry> StageDelete(const core::RegistryName& name,
                                            const std::string& request_name, const std::string& etag,
+                                           core::storage_v1::RegistryIndex& index,
                                            storage::WriteBatch& batch);
 
   // The copy of a stored record that may leave the service: secrets removed.
   static v1::Registry WithoutSecrets(v1::Registry record);
   absl::StatusOr<v1::Registry> LoadRecord(const std::string& key, const std::string& name);
   absl::StatusOr<std::string> PickRegistryId(const std::string& owner_prefix);
-  // Changes `index` (as loaded by LoadRegistryIndex, holding the owner's turn) — `record`'s entry
+  // Changes `index` (the owner's stored index, holding the owner's turn) — `record`'s entry
   // added/replaced (record != null) or the entry of `registry_id` removed (record == null) — and
   // stages it into `batch`.
   absl::Status StageIndexChange(const core::OwnerName& owner, std::string_view registry_id,
@@ -151,6 +166,7 @@ class RegistryManager final {
   AuditLog& audit_;
   RegistryManagerOptions options_;
   OwnerWriteQueue write_queue_;
+  WrittenIndexCache written_indexes_;
 };
 
 }  // namespace registry::service

@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -87,42 +88,57 @@ std::shared_ptr<RegistryManager::PendingWrite> RegistryManager::NewPendingWrite(
   return pending;
 }
 
-void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending, const std::string& owner,
-                                    StageFn stage) {
-  write_queue_.Run(
-      owner, [this, owner, pending, stage = std::move(stage)](OwnerWriteQueue::Turn turn) mutable {
-        storage::WriteBatch batch;
-        absl::StatusOr<v1::Registry> staged = std::move(stage)(pending->event, batch);
-        if (staged.ok()) {
-          pending->event.set_outcome("OK");
-          if (absl::Status audited = audit_.Stage({pending->event}, batch); !audited.ok()) {
-            pending->recorded = true;  // Nothing is committed; the sink is the failure.
-            core::ClearSecrets(*staged);
-            staged = audited;
-          }
-        }
-        if (!staged.ok()) {
-          seal::WipePutValues(batch);  // Staged but not written.
-          turn.Release();
-          FinishWrite(std::move(pending), staged.status());
-          return;
-        }
-        // std::function needs copyable captures: the turn and the record travel by shared_ptr.
-        auto held = std::make_shared<OwnerWriteQueue::Turn>(std::move(turn));
-        auto record = std::make_shared<v1::Registry>(*std::move(staged));
-        barrier_.WriteAsync(std::move(batch), [this, owner, pending, held,
-                                               record](absl::Status written) mutable {
-          pending->recorded = written.ok();  // On failure, FinishWrite records the real outcome.
-          if (options_.index_cache != nullptr) options_.index_cache->Invalidate(owner);
-          held->Release();
-          if (!written.ok()) {
-            core::ClearSecrets(*record);
-            FinishWrite(std::move(pending), written);
-            return;
-          }
-          FinishWrite(std::move(pending), WithoutSecrets(std::move(*record)));
-        });
-      });
+absl::StatusOr<core::storage_v1::RegistryIndex> RegistryManager::TakeIndex(
+    const core::OwnerName& owner, const std::string& owner_name) {
+  std::optional<core::storage_v1::RegistryIndex> kept = written_indexes_.Take(owner_name);
+  if (kept.has_value()) return *std::move(kept);
+  return LoadRegistryIndex(barrier_, owner);
+}
+
+void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending,
+                                    const core::OwnerName& owner_name, StageFn stage) {
+  std::string owner = owner_name.ToString();
+  write_queue_.Run(owner, [this, owner_name, owner, pending,
+                           stage = std::move(stage)](OwnerWriteQueue::Turn turn) mutable {
+    storage::WriteBatch batch;
+    // Shared with the write's callback, which keeps it for the owner's next write.
+    auto index = std::make_shared<core::storage_v1::RegistryIndex>();
+    absl::StatusOr<core::storage_v1::RegistryIndex> loaded = TakeIndex(owner_name, owner);
+    if (loaded.ok()) index->Swap(&*loaded);
+    absl::StatusOr<v1::Registry> staged = loaded.ok()
+                                              ? std::move(stage)(pending->event, *index, batch)
+                                              : absl::StatusOr<v1::Registry>(loaded.status());
+    if (staged.ok()) {
+      pending->event.set_outcome("OK");
+      if (absl::Status audited = audit_.Stage({pending->event}, batch); !audited.ok()) {
+        pending->recorded = true;  // Nothing is committed; the sink is the failure.
+        core::ClearSecrets(*staged);
+        staged = audited;
+      }
+    }
+    if (!staged.ok()) {
+      seal::WipePutValues(batch);  // Staged but not written.
+      turn.Release();
+      FinishWrite(std::move(pending), staged.status());
+      return;
+    }
+    // std::function needs copyable captures: the turn and the record travel by shared_ptr.
+    auto held = std::make_shared<OwnerWriteQueue::Turn>(std::move(turn));
+    auto record = std::make_shared<v1::Registry>(*std::move(staged));
+    barrier_.WriteAsync(std::move(batch), [this, owner, pending, held, record,
+                                           index](absl::Status written) mutable {
+      pending->recorded = written.ok();  // On failure, FinishWrite records the real outcome.
+      if (written.ok()) written_indexes_.Keep(owner, std::move(*index));
+      if (options_.index_cache != nullptr) options_.index_cache->Invalidate(owner);
+      held->Release();
+      if (!written.ok()) {
+        core::ClearSecrets(*record);
+        FinishWrite(std::move(pending), written);
+        return;
+      }
+      FinishWrite(std::move(pending), WithoutSecrets(std::move(*record)));
+    });
+  });
 }
 
 void RegistryManager::FinishWrite(std::shared_ptr<PendingWrite> pending,
@@ -157,12 +173,12 @@ void RegistryManager::CreateRegistryAsync(const Call& call,
     FinishWrite(std::move(pending), plan.status());
     return;
   }
-  const std::string owner = plan->owner.ToString();
-  RunOwnerWrite(std::move(pending), owner,
-                [this, plan = *std::move(plan)](v1::RegistryEvent& event,
-                                                storage::WriteBatch& batch) mutable {
-                  return StageCreate(plan, event, batch);
-                });
+  const core::OwnerName owner = plan->owner;
+  RunOwnerWrite(
+      std::move(pending), owner,
+      [this, plan = *std::move(plan)](
+          v1::RegistryEvent& event, core::storage_v1::RegistryIndex& index,
+          storage::WriteBatch& batch) mutable { return StageCreate(plan, event, index, batch); });
 }
 
 absl::StatusOr<RegistryManager::CreatePlan> RegistryManager::PlanCreate(
@@ -197,15 +213,15 @@ absl::StatusOr<RegistryManager::CreatePlan> RegistryManager::PlanCreate(
 
 absl::StatusOr<v1::Registry> RegistryManager::StageCreate(CreatePlan& plan,
                                                           v1::RegistryEvent& event,
+                                                          core::storage_v1::RegistryIndex& index,
                                                           storage::WriteBatch& batch) {
   v1::Registry record = std::move(plan.record);
   const core::OwnerName& owner = plan.owner;
   const std::string owner_name = owner.ToString();
   // The owner's index names every registry it has (it commits with each change), so it
   // answers both the limit and the ALREADY_EXISTS check without scanning the records.
-  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier_, owner);
-  absl::Status checked = index.status();
-  if (checked.ok() && index->entries_size() >= options_.max_registries_per_owner) {
+  absl::Status checked;
+  if (index.entries_size() >= options_.max_registries_per_owner) {
     checked = absl::ResourceExhaustedError(absl::StrCat(owner_name, " already has the maximum of ",
                                                         options_.max_registries_per_owner,
                                                         " registries"));
@@ -216,7 +232,7 @@ absl::StatusOr<v1::Registry> RegistryManager::StageCreate(CreatePlan& plan,
     checked = picked.status();
     if (picked.ok()) registry_id = *std::move(picked);
   } else if (checked.ok() &&
-             std::any_of(index->entries().begin(), index->entries().end(),
+             std::any_of(index.entries().begin(), index.entries().end(),
                          [&](const auto& entry) { return entry.registry_id() == registry_id; })) {
     checked = absl::AlreadyExistsError(
         absl::StrCat("registry ", owner_name, "/registries/", registry_id, " already exists"));
@@ -234,7 +250,7 @@ absl::StatusOr<v1::Registry> RegistryManager::StageCreate(CreatePlan& plan,
   AddSecretFingerprint(audit_, record, event);
 
   batch.Put(core::RegistryKey(owner, registry_id), record.SerializeAsString());
-  if (absl::Status staged = StageIndexChange(owner, registry_id, &record, *index, batch);
+  if (absl::Status staged = StageIndexChange(owner, registry_id, &record, index, batch);
       !staged.ok()) {
     core::ClearSecrets(record);
     return staged;
@@ -260,11 +276,13 @@ void RegistryManager::UpdateRegistryAsync(const Call& call,
     FinishWrite(std::move(pending), name.status());
     return;
   }
-  const std::string owner = name->owner.ToString();
+  const core::OwnerName owner = name->owner;
   RunOwnerWrite(std::move(pending), owner,
                 [this, name = *std::move(name), copy = v1::UpdateRegistryRequest(request)](
-                    v1::RegistryEvent& event, storage::WriteBatch& batch) mutable {
-                  absl::StatusOr<v1::Registry> staged = StageUpdate(name, copy, event, batch);
+                    v1::RegistryEvent& event, core::storage_v1::RegistryIndex& index,
+                    storage::WriteBatch& batch) mutable {
+                  absl::StatusOr<v1::Registry> staged =
+                      StageUpdate(name, copy, event, index, batch);
                   core::ClearSecrets(*copy.mutable_registry());
                   return staged;
                 });
@@ -291,6 +309,7 @@ absl::StatusOr<core::RegistryName> RegistryManager::CheckUpdate(
 absl::StatusOr<v1::Registry> RegistryManager::StageUpdate(const core::RegistryName& name,
                                                           const v1::UpdateRegistryRequest& request,
                                                           v1::RegistryEvent& event,
+                                                          core::storage_v1::RegistryIndex& index,
                                                           storage::WriteBatch& batch) {
   const std::string key = core::RegistryKey(name.owner, name.registry_id);
   absl::StatusOr<v1::Registry> existing = LoadRecord(key, request.registry().name());
@@ -309,15 +328,12 @@ absl::StatusOr<v1::Registry> RegistryManager::StageUpdate(const core::RegistryNa
   std::vector<core::FieldViolation> violations = core::ValidateRegistry(record, "registry.");
   absl::Status staged =
       violations.empty() ? absl::OkStatus() : core::InvalidArgumentError(std::move(violations));
-  absl::StatusOr<core::storage_v1::RegistryIndex> index;
   if (staged.ok()) {
     StampRecord(record, options_.clock(), update->secret_changed);
     if (update->secret_changed) AddSecretFingerprint(audit_, record, event);
     batch.Put(key, record.SerializeAsString());
-    index = LoadRegistryIndex(barrier_, name.owner);
-    staged = index.status();
+    staged = StageIndexChange(name.owner, name.registry_id, &record, index, batch);
   }
-  if (staged.ok()) staged = StageIndexChange(name.owner, name.registry_id, &record, *index, batch);
   if (!staged.ok()) {
     core::ClearSecrets(record);
     return staged;
@@ -351,17 +367,19 @@ void RegistryManager::DeleteRegistryAsync(const Call& call,
     FinishWrite(std::move(pending), checked);
     return;
   }
-  const std::string owner = name->owner.ToString();
-  RunOwnerWrite(std::move(pending), owner,
-                [this, name = *std::move(name), request_name = request.name(),
-                 etag = request.etag()](v1::RegistryEvent&, storage::WriteBatch& batch) {
-                  return StageDelete(name, request_name, etag, batch);
-                });
+  const core::OwnerName owner = name->owner;
+  RunOwnerWrite(
+      std::move(pending), owner,
+      [this, name = *std::move(name), request_name = request.name(), etag = request.etag()](
+          v1::RegistryEvent&, core::storage_v1::RegistryIndex& index, storage::WriteBatch& batch) {
+        return StageDelete(name, request_name, etag, index, batch);
+      });
 }
 
 absl::StatusOr<v1::Registry> RegistryManager::StageDelete(const core::RegistryName& name,
                                                           const std::string& request_name,
                                                           const std::string& etag,
+                                                          core::storage_v1::RegistryIndex& index,
                                                           storage::WriteBatch& batch) {
   const std::string key = core::RegistryKey(name.owner, name.registry_id);
   absl::StatusOr<v1::Registry> existing = LoadRecord(key, request_name);
@@ -369,9 +387,7 @@ absl::StatusOr<v1::Registry> RegistryManager::StageDelete(const core::RegistryNa
   core::ClearSecrets(*existing);
   if (!etag.empty() && etag != existing->etag()) return StaleEtag(request_name);
   batch.Delete(key);
-  absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier_, name.owner);
-  if (!index.ok()) return index.status();
-  if (absl::Status staged = StageIndexChange(name.owner, name.registry_id, nullptr, *index, batch);
+  if (absl::Status staged = StageIndexChange(name.owner, name.registry_id, nullptr, index, batch);
       !staged.ok()) {
     return staged;
   }
