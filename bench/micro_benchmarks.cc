@@ -17,6 +17,7 @@
 #include "server/auth/caching_token_verifier.h"
 #include "server/auth/jwks.h"
 #include "server/auth/jwt_verifier.h"
+#include "server/core/docker_config.h"
 #include "server/core/image_key.h"
 #include "server/core/image_reference.h"
 #include "server/core/matching.h"
@@ -107,6 +108,29 @@ void BM_MatchServer20(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(registries.size()));
 }
 BENCHMARK(BM_MatchServer20)->DenseRange(0, 3);
+
+// ---- core: the .dockerconfigjson of a Resolve answer ----
+
+// Two registries answering (the standard Resolve scenario's shape), and eight with a path-scoped
+// conflict on one host.
+void BM_BuildDockerConfigJson(benchmark::State& state) {
+  std::vector<registry::core::DockerConfigEntry> entries;
+  for (int i = 0; i < state.range(0); ++i) {
+    const bool shared_host = state.range(0) > 2 && i % 2 == 0;
+    entries.push_back(
+        {.server = shared_host ? "ghcr.io" : absl::StrCat("registry-", i, ".bench.example.com"),
+         .registry_path = shared_host ? std::vector<std::string>{absl::StrCat("team-", i)}
+                                      : std::vector<std::string>{},
+         .username = absl::StrCat("robot-", i),
+         .password = absl::StrCat("s3cret-password-for-bench-registry-", i),
+         .email = "ci@example.com"});
+  }
+  for (auto _ : state) {
+    std::string json = registry::core::BuildDockerConfigJson(entries);
+    benchmark::DoNotOptimize(json);
+  }
+}
+BENCHMARK(BM_BuildDockerConfigJson)->Arg(2)->Arg(8);
 
 // ---- auth: JWT verification ----
 

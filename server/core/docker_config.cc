@@ -27,48 +27,51 @@ std::string PathScopedKey(const DockerConfigEntry& entry) {
   return absl::StrCat(std::string(host), "/", absl::StrJoin(entry.registry_path, "/"));
 }
 
+// The auth object of `entry`, its strings moved in (no copies of the secret left behind).
 nlohmann::json AuthObject(const DockerConfigEntry& entry) {
   std::string user_password = absl::StrCat(entry.username, ":", entry.password);
-  nlohmann::json auth = {
-      {"username", entry.username},
-      {"password", entry.password},
-      {"email", entry.email},
-      {"auth", Base64Encode(user_password, Base64Variant::kStandard)},
-  };
+  nlohmann::json auth(nlohmann::json::value_t::object);
+  auto& fields = auth.get_ref<nlohmann::json::object_t&>();
+  fields.emplace("auth", Base64Encode(user_password, Base64Variant::kStandard));
+  fields.emplace("email", entry.email);
+  fields.emplace("password", entry.password);
+  fields.emplace("username", entry.username);
   WipeString(user_password);
   return auth;
 }
 
 // Best effort: wipes the secret copies held by the json tree.
-void WipeSecrets(nlohmann::json& auths) {
-  for (auto& [key, value] : auths.items()) {
-    WipeString(value["password"].get_ref<std::string&>());
-    WipeString(value["auth"].get_ref<std::string&>());
+void WipeSecrets(nlohmann::json::object_t& auths) {
+  for (auto& [key, value] : auths) {
+    auto& fields = value.get_ref<nlohmann::json::object_t&>();
+    WipeString(fields["password"].get_ref<std::string&>());
+    WipeString(fields["auth"].get_ref<std::string&>());
   }
 }
 
 }  // namespace
 
 std::string BuildDockerConfigJson(const std::vector<DockerConfigEntry>& entries) {
-  std::map<std::string, std::vector<const DockerConfigEntry*>> by_server;
+  std::map<std::string_view, std::vector<const DockerConfigEntry*>> by_server;
   for (const DockerConfigEntry& entry : entries) by_server[entry.server].push_back(&entry);
 
-  nlohmann::json auths = nlohmann::json::object();
+  nlohmann::json config(nlohmann::json::value_t::object);
+  auto& auths = config.get_ref<nlohmann::json::object_t&>()
+                    .emplace("auths", nlohmann::json::value_t::object)
+                    .first->second.get_ref<nlohmann::json::object_t&>();
   for (const auto& [server, group] : by_server) {
     bool conflict = false;
     for (const DockerConfigEntry* entry : group) {
       conflict = conflict || !SameCredentials(*entry, *group.front());
     }
     for (const DockerConfigEntry* entry : group) {
-      const std::string key = conflict ? PathScopedKey(*entry) : server;
-      if (!auths.contains(key)) auths[key] = AuthObject(*entry);
+      std::string key = conflict ? PathScopedKey(*entry) : std::string(server);
+      if (!auths.contains(key)) auths.emplace(std::move(key), AuthObject(*entry));
     }
   }
-  nlohmann::json config = nlohmann::json::object();
-  config["auths"] = std::move(auths);
   std::string out = config.dump(/*indent=*/-1, /*indent_char=*/' ', /*ensure_ascii=*/false,
                                 nlohmann::json::error_handler_t::replace);
-  WipeSecrets(config["auths"]);
+  WipeSecrets(auths);
   return out;
 }
 
