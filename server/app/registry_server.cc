@@ -231,13 +231,14 @@ void RegistryServer::SweepAuditEvents(absl::Duration retention, absl::Duration i
   constexpr size_t kBatch = 1000;
   do {
     while (!stop_sweeping_.HasBeenNotified()) {
-      absl::StatusOr<size_t> removed = audit_->PurgeOlderThan(absl::Now() - retention, kBatch);
-      if (!removed.ok()) {
+      absl::StatusOr<service::AuditLog::Purged> purged =
+          audit_->PurgeOlderThan(absl::Now() - retention, kBatch);
+      if (!purged.ok()) {
         Log(LogLevel::kWarning,
-            absl::StrCat("audit retention sweep failed: ", removed.status().message()));
+            absl::StrCat("audit retention sweep failed: ", purged.status().message()));
         break;
       }
-      if (*removed < kBatch) break;
+      if (!purged->more) break;
     }
   } while (!stop_sweeping_.WaitForNotificationWithTimeout(interval));
 }

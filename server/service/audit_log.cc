@@ -3,40 +3,21 @@
 #include <sodium.h>
 
 #include <algorithm>
-#include <cinttypes>
-#include <cstdio>
 #include <optional>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/core/field_violation.h"
 #include "server/core/page_token.h"
-#include "server/seal/random.h"
+#include "server/service/audit_keys.h"
 #include "server/service/timestamps.h"
 
 namespace registry::service {
 namespace {
 
-constexpr char kEventPrefix[] = "a/e/";
-constexpr char kTimeIndexPrefix[] = "a/t/";
 constexpr int kDefaultPageSize = 50;
 constexpr int kMaxPageSize = 1000;
-
-std::string Hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016" PRIx64, value);
-  return buffer;
-}
-
-// Sorts newest first (inverted time), unique by a random suffix, and is a valid resource id.
-std::string NewEventId(absl::Time time) {
-  const uint64_t nanos = static_cast<uint64_t>(absl::ToUnixNanos(time));
-  return absl::StrCat("e", Hex64(~nanos), Hex64(seal::RandomUint32()).substr(8));
-}
-
-std::string EventKeyPrefix(const core::RegistryName& registry) {
-  return absl::StrCat(kEventPrefix, registry.owner.ToString(), "/", registry.registry_id, "/");
-}
 
 // Refused calls stay out of the owner's trail (they go to the sink only).
 bool IsRefusal(const std::string& outcome) {
@@ -64,8 +45,13 @@ v1::RegistryEvent AuditLog::NewEvent(const Call& call, std::string_view method) 
 }
 
 absl::Status AuditLog::Stage(std::vector<v1::RegistryEvent> events, storage::WriteBatch& batch) {
+  return StageEvents(std::move(events), batch, nullptr);
+}
+
+absl::Status AuditLog::StageEvents(std::vector<v1::RegistryEvent> events,
+                                   storage::WriteBatch& batch, NewHours* new_hours) {
   for (v1::RegistryEvent& event : events) {
-    std::optional<std::pair<std::string, std::string>> store_entry;
+    std::optional<std::string> store_key;
     if (!event.registry().empty() && !IsRefusal(event.outcome())) {
       absl::StatusOr<core::RegistryName> registry =
           core::ParseRegistryName(event.registry(), "registry");
@@ -73,10 +59,13 @@ absl::Status AuditLog::Stage(std::vector<v1::RegistryEvent> events, storage::Wri
         const absl::Time time = FromProtoTimestamp(event.event_time());
         const std::string event_id = NewEventId(time);
         event.set_name(absl::StrCat(event.registry(), "/events/", event_id));
-        std::string key = EventKeyPrefix(*registry) + event_id;
-        batch.Put(absl::StrCat(kTimeIndexPrefix, Hex64(absl::ToUnixNanos(time)), "/", event_id),
-                  key);
-        store_entry.emplace(std::move(key), "");
+        store_key = EventKeyPrefix(*registry) + event_id;
+        const absl::Time hour = HourStart(time);
+        std::string hour_key = HourIndexKey(hour, *registry);
+        if (new_hours == nullptr || !written_hours_.Contains(hour, hour_key)) {
+          batch.Put(hour_key, "");
+          if (new_hours != nullptr) new_hours->emplace_back(hour, std::move(hour_key));
+        }
       }
     }
     if (sink_ != nullptr) {
@@ -85,7 +74,7 @@ absl::Status AuditLog::Stage(std::vector<v1::RegistryEvent> events, storage::Wri
             absl::StrCat("audit log unavailable, nothing was done: ", appended.message()));
       }
     }
-    if (store_entry.has_value()) batch.Put(store_entry->first, event.SerializeAsString());
+    if (store_key.has_value()) batch.Put(*store_key, event.SerializeAsString());
   }
   return absl::OkStatus();
 }
@@ -93,7 +82,8 @@ absl::Status AuditLog::Stage(std::vector<v1::RegistryEvent> events, storage::Wri
 void AuditLog::RecordAsync(std::vector<v1::RegistryEvent> events,
                            std::function<void(absl::Status)> done) {
   storage::WriteBatch batch;
-  if (absl::Status staged = Stage(std::move(events), batch); !staged.ok()) {
+  auto new_hours = std::make_shared<NewHours>();
+  if (absl::Status staged = StageEvents(std::move(events), batch, new_hours.get()); !staged.ok()) {
     done(staged);
     return;
   }
@@ -101,14 +91,17 @@ void AuditLog::RecordAsync(std::vector<v1::RegistryEvent> events,
     done(absl::OkStatus());
     return;
   }
-  barrier_.WriteAsync(std::move(batch), [done = std::move(done)](absl::Status written) {
-    if (!written.ok()) {
-      done(absl::UnavailableError(
-          absl::StrCat("audit store unavailable, nothing was done: ", written.message())));
-      return;
-    }
-    done(absl::OkStatus());
-  });
+  barrier_.WriteAsync(
+      std::move(batch), [this, new_hours, done = std::move(done)](absl::Status written) {
+        if (!written.ok()) {
+          done(absl::UnavailableError(
+              absl::StrCat("audit store unavailable, nothing was done: ", written.message())));
+          return;
+        }
+        // Durable now: later events of these registries in these hours can skip their entries.
+        for (auto& [hour, key] : *new_hours) written_hours_.Add(hour, {std::move(key)});
+        done(absl::OkStatus());
+      });
 }
 
 absl::Status AuditLog::Record(std::vector<v1::RegistryEvent> events) {
@@ -164,20 +157,52 @@ absl::StatusOr<v1::ListRegistryEventsResponse> AuditLog::List(const core::Regist
   return response;
 }
 
-absl::StatusOr<size_t> AuditLog::PurgeOlderThan(absl::Time cutoff, size_t max_events) {
-  absl::StatusOr<std::vector<storage::KeyValue>> index =
-      barrier_.Scan(kTimeIndexPrefix, "", max_events);
-  if (!index.ok()) return index.status();
-  const std::string cutoff_key = absl::StrCat(kTimeIndexPrefix, Hex64(absl::ToUnixNanos(cutoff)));
+absl::StatusOr<AuditLog::Purged> AuditLog::PurgeOlderThan(absl::Time cutoff, size_t max_keys) {
+  Purged purged;
   storage::WriteBatch batch;
-  for (const storage::KeyValue& entry : *index) {
-    if (entry.key >= cutoff_key) break;
-    batch.Delete(entry.key);
-    batch.Delete(entry.value);
+  size_t budget = max_keys;
+  absl::flat_hash_set<std::string> swept;  // Events prefixes of the registries swept so far.
+  // Hours that ended by the cutoff, oldest first: each named registry's events older than the
+  // cutoff, then the entry itself (kept while its registry still had more than the budget).
+  absl::StatusOr<std::vector<std::string>> hours =
+      barrier_.ScanKeys(kAuditHourIndexPrefix, "", budget);
+  if (!hours.ok()) return hours.status();
+  for (const std::string& key : *hours) {
+    if (budget == 0) break;
+    std::optional<HourIndexEntry> entry = ParseHourIndexKey(key);
+    if (entry.has_value() && entry->hour_start + absl::Hours(1) > cutoff) break;
+    // A registry with entries for several hours is swept once (the deletes are not written yet).
+    if (entry.has_value() && swept.insert(entry->events_prefix).second) {
+      absl::StatusOr<std::vector<std::string>> expired = barrier_.ScanKeys(
+          entry->events_prefix, ExpiredEventsStart(entry->events_prefix, cutoff), budget);
+      if (!expired.ok()) return expired.status();
+      for (const std::string& event_key : *expired) batch.Delete(event_key);
+      purged.events += expired->size();
+      budget -= expired->size();
+      if (budget == 0) break;
+    }
+    batch.Delete(key);  // (A key that does not parse is not ours to keep either.)
+    --budget;
   }
-  if (batch.mutations.empty()) return 0;
+  // The per-event time index of data written before the hourly one.
+  if (budget > 0) {
+    absl::StatusOr<std::vector<storage::KeyValue>> legacy =
+        barrier_.Scan(kAuditLegacyTimeIndexPrefix, "", budget);
+    if (!legacy.ok()) return legacy.status();
+    const std::string cutoff_key = absl::StrCat(
+        kAuditLegacyTimeIndexPrefix, Hex64(static_cast<uint64_t>(absl::ToUnixNanos(cutoff))));
+    for (const storage::KeyValue& entry : *legacy) {
+      if (entry.key >= cutoff_key || budget < 2) break;
+      batch.Delete(entry.key);
+      batch.Delete(entry.value);
+      ++purged.events;
+      budget -= 2;
+    }
+  }
+  purged.more = budget < 2;  // (A legacy entry takes two.)
+  if (batch.mutations.empty()) return purged;
   if (absl::Status written = barrier_.Write(batch); !written.ok()) return written;
-  return batch.mutations.size() / 2;
+  return purged;
 }
 
 }  // namespace registry::service

@@ -1,9 +1,10 @@
-// AuditLog: records audit events in the sealed store (per registry, newest first, with a time
+// AuditLog: records audit events in the sealed store (per registry, newest first, with an hourly
 // index for retention) and in an optional AuditSink, and lists a registry's trail.
 #pragma once
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,6 +14,7 @@
 #include "cloudmanager/registry/v1/registry_service.pb.h"
 #include "server/core/names.h"
 #include "server/seal/barrier.h"
+#include "server/service/audit_keys.h"
 #include "server/service/audit_sink.h"
 #include "server/service/call.h"
 
@@ -20,9 +22,9 @@ namespace registry::service {
 
 namespace v1 = ::cloudmanager::registry::v1;
 
-// Thread-safe. Store entries (sealed through the barrier):
+// Thread-safe. Store entries (sealed through the barrier; audit_keys.h):
 //   a/e/{owner}/{registry_id}/{event_id} → RegistryEvent   (event_id sorts newest first)
-//   a/t/{nanos hex}/{event_id}           → the a/e/ key     (retention index)
+//   a/h/{hour}/{owner}/{registry_id}/    → empty           (retention index, one per hour)
 // Events without a registry, and refused calls (PERMISSION_DENIED, INVALID_ARGUMENT), go to
 // the sink only, so strangers cannot flood an owner's trail. Calls without a valid token never
 // reach the service, so they are not audited (there is no actor to record).
@@ -51,16 +53,30 @@ class AuditLog final {
   absl::StatusOr<v1::ListRegistryEventsResponse> List(const core::RegistryName& registry,
                                                       int page_size, const std::string& page_token);
 
-  // Removes events older than `cutoff`, at most `max_events` per call; returns how many.
-  absl::StatusOr<size_t> PurgeOlderThan(absl::Time cutoff, size_t max_events);
+  // What one PurgeOlderThan call did.
+  struct Purged {
+    size_t events = 0;  // Events removed.
+    bool more = false;  // It stopped at its budget: call again for the rest.
+  };
+  // Removes events older than `cutoff` (and the retention index entries that only named them),
+  // at most `max_keys` keys per call, in one write. Events of an hour are found once that hour
+  // has ended by the cutoff.
+  absl::StatusOr<Purged> PurgeOlderThan(absl::Time cutoff, size_t max_keys);
 
   // Keyed fingerprint of a secret version (never the secret).
   std::string Fingerprint(std::string_view secret) const { return barrier_.Fingerprint(secret); }
 
  private:
+  // Hour index entries a write adds, to remember once it is durable.
+  using NewHours = std::vector<std::pair<absl::Time, std::string>>;
+  // Stage; with `new_hours`, skips the hour entries known written and lists the others there.
+  absl::Status StageEvents(std::vector<v1::RegistryEvent> events, storage::WriteBatch& batch,
+                           NewHours* new_hours);
+
   seal::Barrier& barrier_;
   AuditSinkPtr sink_;
   std::function<absl::Time()> clock_;
+  WrittenHours written_hours_;
 };
 
 }  // namespace registry::service

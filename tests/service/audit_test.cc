@@ -5,6 +5,7 @@
 
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
+#include "server/service/audit_keys.h"
 #include "server/service/audit_log.h"
 #include "server/service/credential_resolver.h"
 #include "server/service/registry_manager.h"
@@ -40,6 +41,11 @@ class FailingWritesStore final : public storage::KvStore {
   absl::StatusOr<std::string> Get(std::string_view key) override { return store_.Get(key); }
   absl::Status Write(const storage::WriteBatch& batch) override {
     if (*fail) return absl::UnavailableError("disk gone");
+    for (const auto& mutation : batch.mutations) {
+      if (mutation.kind == storage::KvMutation::Kind::kPut && mutation.key.starts_with("a/h/")) {
+        ++*hour_index_puts;
+      }
+    }
     return store_.Write(batch);
   }
   absl::StatusOr<std::vector<storage::KeyValue>> Scan(std::string_view prefix,
@@ -48,6 +54,7 @@ class FailingWritesStore final : public storage::KvStore {
     return store_.Scan(prefix, start_after, limit);
   }
   std::shared_ptr<bool> fail = std::make_shared<bool>(false);
+  std::shared_ptr<int> hour_index_puts = std::make_shared<int>(0);
 
  private:
   storage::MemoryKvStore store_;
@@ -58,6 +65,7 @@ class AuditTest : public ::testing::Test {
   AuditTest() {
     auto store = std::make_unique<FailingWritesStore>();
     store_fails_ = store->fail;
+    hour_index_puts_ = store->hour_index_puts;
     barrier_ = *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
     auto sink = std::make_unique<RecordingSink>();
     sink_ = sink.get();
@@ -100,8 +108,16 @@ class AuditTest : public ::testing::Test {
     return manager_->ListRegistryEvents(alice_, request);
   }
 
-  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);
+  // The store's keys under `prefix`.
+  std::vector<std::string> StoredKeys(std::string_view prefix) {
+    absl::StatusOr<std::vector<std::string>> keys = barrier_->ScanKeys(prefix, "", 1000);
+    EXPECT_TRUE(keys.ok()) << keys.status();
+    return keys.value_or(std::vector<std::string>());
+  }
+
+  absl::Time now_ = absl::FromUnixSeconds(1'800'000'000);  // The start of an hour.
   std::shared_ptr<bool> store_fails_;
+  std::shared_ptr<int> hour_index_puts_;
   seal::BarrierPtr barrier_;
   RecordingSink* sink_ = nullptr;
   std::unique_ptr<AuditLog> audit_;
@@ -211,12 +227,110 @@ TEST_F(AuditTest, RetentionRemovesOldEventsOnly) {
   ASSERT_TRUE(ResolveGhcr().ok());
   auto removed = audit_->PurgeOlderThan(now_ - absl::Hours(24), 100);
   ASSERT_TRUE(removed.ok()) << removed.status();
-  EXPECT_EQ(*removed, 1u);
+  EXPECT_EQ(removed->events, 1u);
+  EXPECT_FALSE(removed->more);
   auto events = Events();
   ASSERT_EQ(events->events_size(), 1);
   EXPECT_EQ(events->events(0).method(),
             "cloudmanager.registry.v1.CredentialService/ResolveCredentials");
-  EXPECT_EQ(*audit_->PurgeOlderThan(now_ - absl::Hours(24), 100), 0u);
+  // The create's hour entry went with its event; the resolve's hour is within retention.
+  EXPECT_THAT(StoredKeys("a/h/"), ElementsAre(HasSubstr("/users/alice/ghcr/")));
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ - absl::Hours(24), 100)->events, 0u);
+}
+
+TEST_F(AuditTest, AnHourIsSweptOnceItHasEndedByTheCutoffEventsAfterTheCutoffStay) {
+  ASSERT_TRUE(CreateGhcr().ok());  // 00:00
+  now_ += absl::Minutes(40);
+  ASSERT_TRUE(ResolveGhcr().ok());  // 00:40
+  // Cutoff 00:30: the hour has not ended by it, so nothing is visited yet.
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ - absl::Minutes(10), 100)->events, 0u);
+  EXPECT_EQ(Events()->events_size(), 2);
+  // Cutoff 01:00: both events are older; the hour entry goes too.
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ + absl::Minutes(20), 100)->events, 2u);
+  EXPECT_EQ(Events()->events_size(), 0);
+  EXPECT_THAT(StoredKeys("a/h/"), IsEmpty());
+  // Events at 01:20, 01:50 and 02:40; cutoff 02:30: the hour 01:00-02:00 has ended by it, so
+  // its registry's events older than the cutoff go; the one at 02:40 and its hour stay.
+  now_ += absl::Minutes(40);
+  ASSERT_TRUE(ResolveGhcr().ok());
+  now_ += absl::Minutes(30);
+  ASSERT_TRUE(ResolveGhcr().ok());
+  now_ += absl::Minutes(50);
+  ASSERT_TRUE(ResolveGhcr().ok());
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ - absl::Minutes(10), 100)->events, 2u);
+  ASSERT_EQ(Events()->events_size(), 1);
+  EXPECT_EQ(Events()->events(0).event_time().seconds(), absl::ToUnixSeconds(now_));
+  EXPECT_EQ(StoredKeys("a/h/").size(), 1u);
+}
+
+TEST_F(AuditTest, ARegistryResolvedOftenInAnHourWritesOneHourEntry) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  const int after_create = *hour_index_puts_;
+  for (int i = 0; i < 5; ++i) {
+    now_ += absl::Minutes(5);
+    ASSERT_TRUE(ResolveGhcr().ok());
+  }
+  EXPECT_EQ(*hour_index_puts_, after_create + 1);  // The first resolve's (creates do not count).
+  now_ += absl::Hours(1);
+  ASSERT_TRUE(ResolveGhcr().ok());
+  EXPECT_EQ(*hour_index_puts_, after_create + 2);  // A new hour, a new entry.
+  EXPECT_EQ(StoredKeys("a/h/").size(), 2u);
+  EXPECT_EQ(Events()->events_size(), 7);
+}
+
+TEST_F(AuditTest, AnHourEntryWhoseWriteFailedIsWrittenAgain) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  now_ += absl::Hours(1);  // A new hour: the create's entry does not cover it.
+  *store_fails_ = true;
+  EXPECT_EQ(ResolveGhcr().status().code(), absl::StatusCode::kUnavailable);
+  *store_fails_ = false;
+  ASSERT_TRUE(ResolveGhcr().ok());
+  // Had the failed write's entry been remembered as written, this hour would have none.
+  EXPECT_EQ(StoredKeys("a/h/").size(), 2u);
+  const int stored = Events()->events_size();
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ + absl::Hours(1), 100)->events, stored);
+  EXPECT_EQ(Events()->events_size(), 0);
+}
+
+TEST_F(AuditTest, PurgeStopsAtItsBudgetAndTheNextCallGoesOn) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  for (int i = 0; i < 6; ++i) {
+    now_ += absl::Minutes(1);
+    ASSERT_TRUE(ResolveGhcr().ok());
+  }
+  const absl::Time cutoff = now_ + absl::Hours(1);
+  size_t removed = 0;
+  int calls = 0;
+  for (bool more = true; more; ++calls) {
+    absl::StatusOr<AuditLog::Purged> purged = audit_->PurgeOlderThan(cutoff, 3);
+    ASSERT_TRUE(purged.ok()) << purged.status();
+    EXPECT_LE(purged->events, 3u);
+    removed += purged->events;
+    more = purged->more;
+    ASSERT_LT(calls, 10);
+  }
+  EXPECT_EQ(removed, 7u);
+  EXPECT_GE(calls, 3);
+  EXPECT_EQ(Events()->events_size(), 0);
+  EXPECT_THAT(StoredKeys("a/h/"), IsEmpty());
+}
+
+TEST_F(AuditTest, TheOldPerEventTimeIndexIsStillSwept) {
+  // As versions before the hourly index wrote an event: a/e/ plus a/t/{nanos}/{id} → its key.
+  const std::string id = "e" + Hex64(~static_cast<uint64_t>(absl::ToUnixNanos(now_))) + "00000001";
+  const std::string event_key = "a/e/users/alice/ghcr/" + id;
+  v1::RegistryEvent event;
+  event.set_name("users/alice/registries/ghcr/events/" + id);
+  event.set_method("cloudmanager.registry.v1.RegistryService/CreateRegistry");
+  storage::WriteBatch old;
+  old.Put(event_key, event.SerializeAsString());
+  old.Put("a/t/" + Hex64(static_cast<uint64_t>(absl::ToUnixNanos(now_))) + "/" + id, event_key);
+  ASSERT_TRUE(barrier_->Write(old).ok());
+  ASSERT_EQ(Events()->events_size(), 1);
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ - absl::Hours(1), 100)->events, 0u);
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ + absl::Seconds(1), 100)->events, 1u);
+  EXPECT_EQ(Events()->events_size(), 0);
+  EXPECT_THAT(StoredKeys("a/t/"), IsEmpty());
 }
 
 TEST_F(AuditTest, EventsPageWithTokens) {
