@@ -31,10 +31,14 @@ absl::Time HourStart(absl::Time time) {
   return absl::FromUnixSeconds(hours * 3600);
 }
 
-std::string HourIndexKey(absl::Time hour_start, const core::RegistryName& registry) {
+std::string HourIndexKey(absl::Time hour_start, const core::OwnerName& owner) {
   return absl::StrCat(kAuditHourIndexPrefix,
                       Hex64(static_cast<uint64_t>(absl::ToUnixNanos(hour_start))), "/",
-                      registry.owner.ToString(), "/", registry.registry_id, "/");
+                      owner.ToString(), "/");
+}
+
+std::string_view RegistryEventsPrefixOf(std::string_view event_key) {
+  return event_key.substr(0, event_key.rfind('/') + 1);
 }
 
 std::optional<HourIndexEntry> ParseHourIndexKey(std::string_view key) {

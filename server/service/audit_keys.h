@@ -1,14 +1,15 @@
 // The audit trail's store keys (AuditLog):
 //   a/e/{owner}/{registry_id}/{event_id}          → RegistryEvent (event ids sort newest first)
-//   a/h/{hour start, ns, hex}/{owner}/{registry_id}/ → empty: the retention index
+//   a/h/{hour start, ns, hex}/{owner}/            → empty: the retention index
 //   a/t/{nanos hex}/{event_id}                    → an a/e/ key: the retention index of data
 //                                                   written before the hourly one; only swept
-// The hourly index has one entry per registry per UTC hour in which it got a stored event: the
-// retention sweep visits the hours that ended before the cutoff and removes each named
-// registry's events older than the cutoff. An entry is written with the first of a registry's
-// events in an hour (an idempotent Put), so a registry resolved a thousand times an hour costs
-// one index entry, not a thousand. WrittenHours remembers which entries this process already
-// wrote durably in the current hour, so the resolve path can skip them.
+// The hourly index has one entry per owner per UTC hour in which one of its registries got a
+// stored event: the retention sweep visits the hours that ended before the cutoff and removes,
+// registry by registry, the named owner's events older than the cutoff (one seek each). An
+// entry is written with the owner's first event in an hour (an idempotent Put), so an owner
+// resolved a thousand times an hour costs one index entry, not one per event. WrittenHours
+// remembers which entries this process already wrote durably in the current hour, so the resolve
+// path can skip them.
 #pragma once
 
 #include <cstddef>
@@ -40,16 +41,19 @@ std::string NewEventId(absl::Time time);
 // "a/e/{owner}/{registry_id}/": the prefix of `registry`'s events.
 std::string EventKeyPrefix(const core::RegistryName& registry);
 
+// The "a/e/{owner}/{registry_id}/" prefix of an event key (everything up to its last '/').
+std::string_view RegistryEventsPrefixOf(std::string_view event_key);
+
 // The start of the UTC hour holding `time`.
 absl::Time HourStart(absl::Time time);
 
-// `registry`'s index entry for the hour starting at `hour_start`.
-std::string HourIndexKey(absl::Time hour_start, const core::RegistryName& registry);
+// `owner`'s index entry for the hour starting at `hour_start`.
+std::string HourIndexKey(absl::Time hour_start, const core::OwnerName& owner);
 
 // An index entry, read back.
 struct HourIndexEntry {
   absl::Time hour_start;
-  std::string events_prefix;  // "a/e/{owner}/{registry_id}/": the registry's events.
+  std::string events_prefix;  // "a/e/{owner}/": the owner's events.
 };
 // Nullopt when `key` is not an index entry key.
 std::optional<HourIndexEntry> ParseHourIndexKey(std::string_view key);
@@ -62,7 +66,7 @@ std::string ExpiredEventsStart(std::string_view events_prefix, absl::Time cutoff
 // `capacity` entries it forgets them all, which only means writing some entries again).
 class WrittenHours final {
  public:
-  explicit WrittenHours(size_t capacity = 65536) : capacity_(capacity) {}
+  explicit WrittenHours(size_t capacity = 131072) : capacity_(capacity) {}
 
   // Whether `key` (an index entry of the hour starting at `hour_start`) is known written.
   bool Contains(absl::Time hour_start, const std::string& key) const;

@@ -61,7 +61,7 @@ absl::Status AuditLog::StageEvents(std::vector<v1::RegistryEvent> events,
         event.set_name(absl::StrCat(event.registry(), "/events/", event_id));
         store_key = EventKeyPrefix(*registry) + event_id;
         const absl::Time hour = HourStart(time);
-        std::string hour_key = HourIndexKey(hour, *registry);
+        std::string hour_key = HourIndexKey(hour, registry->owner);
         if (new_hours == nullptr || !written_hours_.Contains(hour, hour_key)) {
           batch.Put(hour_key, "");
           if (new_hours != nullptr) new_hours->emplace_back(hour, std::move(hour_key));
@@ -157,13 +157,34 @@ absl::StatusOr<v1::ListRegistryEventsResponse> AuditLog::List(const core::Regist
   return response;
 }
 
+absl::StatusOr<size_t> AuditLog::StageOwnerPurge(const std::string& owner_events_prefix,
+                                                 absl::Time cutoff, size_t budget,
+                                                 storage::WriteBatch& batch) {
+  size_t removed = 0;
+  std::string after;  // Registry by registry: the next registry's events start after this.
+  while (removed < budget) {
+    absl::StatusOr<std::vector<std::string>> next =
+        barrier_.ScanKeys(owner_events_prefix, after, 1);
+    if (!next.ok()) return next.status();
+    if (next->empty()) break;
+    const std::string registry_prefix(RegistryEventsPrefixOf(next->front()));
+    absl::StatusOr<std::vector<std::string>> expired = barrier_.ScanKeys(
+        registry_prefix, ExpiredEventsStart(registry_prefix, cutoff), budget - removed);
+    if (!expired.ok()) return expired.status();
+    for (const std::string& event_key : *expired) batch.Delete(event_key);
+    removed += expired->size();
+    after = registry_prefix + "\xff";  // Past every event id (they are ASCII).
+  }
+  return removed;
+}
+
 absl::StatusOr<AuditLog::Purged> AuditLog::PurgeOlderThan(absl::Time cutoff, size_t max_keys) {
   Purged purged;
   storage::WriteBatch batch;
   size_t budget = max_keys;
-  absl::flat_hash_set<std::string> swept;  // Events prefixes of the registries swept so far.
-  // Hours that ended by the cutoff, oldest first: each named registry's events older than the
-  // cutoff, then the entry itself (kept while its registry still had more than the budget).
+  absl::flat_hash_set<std::string> swept;  // Owners (events prefixes) swept so far.
+  // Hours that ended by the cutoff, oldest first: each named owner's events older than the
+  // cutoff, then the entry itself (kept while the owner still had more than the budget).
   absl::StatusOr<std::vector<std::string>> hours =
       barrier_.ScanKeys(kAuditHourIndexPrefix, "", budget);
   if (!hours.ok()) return hours.status();
@@ -171,14 +192,12 @@ absl::StatusOr<AuditLog::Purged> AuditLog::PurgeOlderThan(absl::Time cutoff, siz
     if (budget == 0) break;
     std::optional<HourIndexEntry> entry = ParseHourIndexKey(key);
     if (entry.has_value() && entry->hour_start + absl::Hours(1) > cutoff) break;
-    // A registry with entries for several hours is swept once (the deletes are not written yet).
+    // An owner with entries for several hours is swept once (the deletes are not written yet).
     if (entry.has_value() && swept.insert(entry->events_prefix).second) {
-      absl::StatusOr<std::vector<std::string>> expired = barrier_.ScanKeys(
-          entry->events_prefix, ExpiredEventsStart(entry->events_prefix, cutoff), budget);
-      if (!expired.ok()) return expired.status();
-      for (const std::string& event_key : *expired) batch.Delete(event_key);
-      purged.events += expired->size();
-      budget -= expired->size();
+      absl::StatusOr<size_t> removed = StageOwnerPurge(entry->events_prefix, cutoff, budget, batch);
+      if (!removed.ok()) return removed.status();
+      purged.events += *removed;
+      budget -= *removed;
       if (budget == 0) break;
     }
     batch.Delete(key);  // (A key that does not parse is not ours to keep either.)

@@ -24,7 +24,7 @@ namespace v1 = ::cloudmanager::registry::v1;
 
 // Thread-safe. Store entries (sealed through the barrier; audit_keys.h):
 //   a/e/{owner}/{registry_id}/{event_id} → RegistryEvent   (event_id sorts newest first)
-//   a/h/{hour}/{owner}/{registry_id}/    → empty           (retention index, one per hour)
+//   a/h/{hour}/{owner}/                  → empty           (retention index, one per hour)
 // Events without a registry, and refused calls (PERMISSION_DENIED, INVALID_ARGUMENT), go to
 // the sink only, so strangers cannot flood an owner's trail. Calls without a valid token never
 // reach the service, so they are not audited (there is no actor to record).
@@ -69,6 +69,10 @@ class AuditLog final {
  private:
   // Hour index entries a write adds, to remember once it is durable.
   using NewHours = std::vector<std::pair<absl::Time, std::string>>;
+  // Stages the deletion of the events under `owner_events_prefix` older than `cutoff`, at most
+  // `budget`, registry by registry; returns how many.
+  absl::StatusOr<size_t> StageOwnerPurge(const std::string& owner_events_prefix, absl::Time cutoff,
+                                         size_t budget, storage::WriteBatch& batch);
   // Stage; with `new_hours`, skips the hour entries known written and lists the others there.
   absl::Status StageEvents(std::vector<v1::RegistryEvent> events, storage::WriteBatch& batch,
                            NewHours* new_hours);

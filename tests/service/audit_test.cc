@@ -15,6 +15,7 @@ namespace registry::service {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -234,7 +235,7 @@ TEST_F(AuditTest, RetentionRemovesOldEventsOnly) {
   EXPECT_EQ(events->events(0).method(),
             "cloudmanager.registry.v1.CredentialService/ResolveCredentials");
   // The create's hour entry went with its event; the resolve's hour is within retention.
-  EXPECT_THAT(StoredKeys("a/h/"), ElementsAre(HasSubstr("/users/alice/ghcr/")));
+  EXPECT_THAT(StoredKeys("a/h/"), ElementsAre(EndsWith("/users/alice/")));
   EXPECT_EQ(audit_->PurgeOlderThan(now_ - absl::Hours(24), 100)->events, 0u);
 }
 
@@ -263,7 +264,32 @@ TEST_F(AuditTest, AnHourIsSweptOnceItHasEndedByTheCutoffEventsAfterTheCutoffStay
   EXPECT_EQ(StoredKeys("a/h/").size(), 1u);
 }
 
-TEST_F(AuditTest, ARegistryResolvedOftenInAnHourWritesOneHourEntry) {
+TEST_F(AuditTest, TheSweepCoversEveryRegistryOfTheOwnerAndNoOtherOwner) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  v1::CreateRegistryRequest quay;
+  quay.set_parent("users/alice");
+  quay.set_registry_id("quay");
+  quay.mutable_registry()->set_display_name("Quay");
+  quay.mutable_registry()->set_server("quay.io");
+  quay.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_NONE);
+  ASSERT_TRUE(manager_->CreateRegistry(alice_, quay).ok());
+  // Another owner whose id extends alice's, written later (within retention).
+  Call alice2 = alice_;
+  alice2.caller.subject = "alice2";
+  quay.set_parent("users/alice2");
+  now_ += absl::Hours(3);
+  ASSERT_TRUE(manager_->CreateRegistry(alice2, quay).ok());
+  now_ -= absl::Hours(2);
+  ASSERT_TRUE(ResolveGhcr().ok());  // Answered by both of alice's registries.
+  // Cutoff 02:00: alice's hours (00:00, 01:00) have ended; alice2's (03:00) has not.
+  EXPECT_EQ(
+      audit_->PurgeOlderThan(absl::FromUnixSeconds(1'800'000'000) + absl::Hours(2), 100)->events,
+      4u);
+  EXPECT_THAT(StoredKeys("a/e/users/alice/"), IsEmpty());
+  EXPECT_EQ(StoredKeys("a/e/users/alice2/").size(), 1u);
+}
+
+TEST_F(AuditTest, AnOwnerResolvedOftenInAnHourWritesOneHourEntry) {
   ASSERT_TRUE(CreateGhcr().ok());
   const int after_create = *hour_index_puts_;
   for (int i = 0; i < 5; ++i) {
