@@ -168,6 +168,10 @@ absl::StatusOr<size_t> AuditLog::StageOwnerPurge(const std::string& owner_events
     if (!next.ok()) return next.status();
     if (next->empty()) break;
     const std::string registry_prefix(RegistryEventsPrefixOf(next->front()));
+    if (registry_prefix.size() <= owner_events_prefix.size()) {  // Not an event of a registry.
+      after = next->front();
+      continue;
+    }
     absl::StatusOr<std::vector<std::string>> expired = barrier_.ScanKeys(
         registry_prefix, ExpiredEventsStart(registry_prefix, cutoff), budget - removed);
     if (!expired.ok()) return expired.status();

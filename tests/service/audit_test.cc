@@ -289,6 +289,20 @@ TEST_F(AuditTest, TheSweepCoversEveryRegistryOfTheOwnerAndNoOtherOwner) {
   EXPECT_EQ(StoredKeys("a/e/users/alice2/").size(), 1u);
 }
 
+TEST_F(AuditTest, AKeyUnderTheOwnerOutsideAnyRegistryDoesNotWidenTheSweep) {
+  ASSERT_TRUE(CreateGhcr().ok());  // 00:00
+  now_ += absl::Hours(2);
+  ASSERT_TRUE(ResolveGhcr().ok());  // 02:00, within retention below
+  storage::WriteBatch stray;        // Sorts before ghcr's events, names no registry.
+  stray.Put("a/e/users/alice/aaa", "x");
+  ASSERT_TRUE(barrier_->Write(stray).ok());
+  EXPECT_EQ(audit_->PurgeOlderThan(now_ - absl::Hours(1), 100)->events, 1u);  // The create's.
+  auto events = Events();
+  ASSERT_EQ(events->events_size(), 1);
+  EXPECT_EQ(events->events(0).method(),
+            "cloudmanager.registry.v1.CredentialService/ResolveCredentials");
+}
+
 TEST_F(AuditTest, AnOwnerResolvedOftenInAnHourWritesOneHourEntry) {
   ASSERT_TRUE(CreateGhcr().ok());
   const int after_create = *hour_index_puts_;
