@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create]: two registryd builds side by side, each
+# on its own fresh data dir, loaded at the same time by two registry-bench clients, so the
+# shared machine's drift hits both alike (measured one after the other, the same binary varies by
+# 15 % and more between runs here; side by side, A against A differs by ~1 %). Per round it
+# prints each server's calls/s and its CPU per call (utime+stime of its /proc/PID/stat over the
+# round / calls), and B/A of CPU per call; at the end the median of the per-round ratios.
+#
+#   scripts/bench-ab.sh old/bin/registryd build/bin/registryd resolve
+#
+# Knobs: BENCH_BUILD_DIR (registry-bench and registryctl; default build-bench), BENCH_AB_ROUNDS
+# (5), BENCH_DURATION (8s). resolve: 4 x 32 in flight, the owner of 20 registries and 3 images of
+# `make bench`; create: 4 x 16 writers, each its own owner.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+A_BIN=$(realpath "${1:?usage: bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create]}")
+B_BIN=$(realpath "${2:?usage: bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create]}")
+RPC=${3:-resolve}
+BIN=${BENCH_BUILD_DIR:-$ROOT/build-bench}/bin
+ROUNDS=${BENCH_AB_ROUNDS:-5}
+DURATION=${BENCH_DURATION:-8s}
+ISSUER=cloudmanager-dev
+case "$RPC" in
+  resolve) load=(--concurrency=4 --inflight=32) ;;
+  create) load=(--concurrency=4 --inflight=16) ;;
+  *) echo "bench-ab: RPC is resolve or create, not $RPC" >&2; exit 2 ;;
+esac
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/registry-bench-ab.XXXXXX")
+# shellcheck source=scripts/bench-lib.sh
+source "$ROOT/scripts/bench-lib.sh"
+
+dev_setup "$WORK"
+"$BIN/registryctl" dev token --key "$WORK/signing.key" --issuer "$ISSUER" \
+  --sub deployment-service --scope "credentials.resolve" --ttl 86400 >"$WORK/resolver.token"
+common=(--signing-key="$WORK/signing.key" --kid=dev --issuer="$ISSUER"
+  --token-file="$WORK/resolver.token" --owners=1 --registries-per-owner=20 --images-per-request=3)
+
+declare -A PID PORT
+for side in A B; do
+  binary=$A_BIN
+  [[ $side == B ]] && binary=$B_BIN
+  PORT[$side]=$(free_port)
+  "$binary" --listen="127.0.0.1:${PORT[$side]}" --data-dir="$WORK/data-$side" \
+    --master-key-file="$WORK/master.key" --jwks-file="$WORK/jwks.json" --jwt-issuer="$ISSUER" \
+    --reflection=false >"$WORK/registryd-$side.log" 2>&1 &
+  PID[$side]=$!
+  PIDS+=("${PID[$side]}")
+  wait_port "${PORT[$side]}" "${PID[$side]}"
+  "$BIN/registry-bench" --address="127.0.0.1:${PORT[$side]}" "${common[@]}" --preload \
+    >/dev/null 2>"$WORK/preload-$side.log" || { cat "$WORK/preload-$side.log" >&2; exit 1; }
+done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+ratios=()
+for round in $(seq "$ROUNDS"); do
+  declare -A T0 CLIENT
+  for side in A B; do T0[$side]=$(cpu_ticks "${PID[$side]}"); done
+  for side in A B; do
+    "$BIN/registry-bench" --address="127.0.0.1:${PORT[$side]}" "${common[@]}" "${load[@]}" \
+      --duration="$DURATION" --warmup=0s --rpc="$RPC" --json >"$WORK/$side.json" &
+    CLIENT[$side]=$!
+  done
+  wait "${CLIENT[A]}" "${CLIENT[B]}"
+  line="round $round:"
+  declare -A PER_CALL
+  for side in A B; do
+    ticks=$(($(cpu_ticks "${PID[$side]}") - ${T0[$side]}))
+    read -r rate per_call < <(python3 - "$WORK/$side.json" "$ticks" "$DURATION" <<'PY'
+import json, sys
+report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+rpc = report["rpcs"][0]
+seconds = float(sys.argv[3].rstrip("s"))
+calls = rpc["throughput_per_s"] * seconds
+print(f'{rpc["throughput_per_s"]:.0f} {int(sys.argv[2]) / 100 / calls * 1e6:.1f}')
+PY
+    )
+    PER_CALL[$side]=$per_call
+    line+="  $side $rate/s ${per_call} us/call"
+  done
+  ratio=$(python3 -c "print(f'{${PER_CALL[B]} / ${PER_CALL[A]}:.3f}')")
+  ratios+=("$ratio")
+  echo "$line  B/A CPU per call $ratio"
+done
+median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+echo "B/A server CPU per $RPC: median $median over $ROUNDS rounds (< 1: B is cheaper)"
