@@ -45,7 +45,12 @@ CachingTokenVerifier::Digest CachingTokenVerifier::DigestOf(std::string_view tok
 }
 
 void CachingTokenVerifier::Clear() {
+  ClearAfter([] {});
+}
+
+void CachingTokenVerifier::ClearAfter(absl::FunctionRef<void()> replace_keys) {
   absl::MutexLock lock(&mu_);
+  replace_keys();
   index_.clear();
   lru_.clear();
   ++generation_;

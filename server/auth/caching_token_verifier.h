@@ -12,6 +12,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -31,8 +32,9 @@ namespace registry::auth {
 //    are dropped when found). max_entries == 0 disables caching (every call goes to `inner`).
 //  - Tokens longer than kMaxCachedTokenBytes bypass the cache.
 //  - Clear() empties the cache, and a Verify that started before Clear() returned never inserts
-//    its result afterwards: call it after swapping keys so no token verified by an old key
-//    survives a rotation.
+//    its result afterwards. For a key rotation use ClearAfter(swap): the swap runs under the
+//    cache's lock, so no Verify is answered from the cache between the swap and the clear, and
+//    no token verified by an old key survives the rotation.
 // Thread-safe: Verify and Clear may be called concurrently. `inner` is called without the lock.
 class CachingTokenVerifier final : public TokenVerifier {
  public:
@@ -45,8 +47,12 @@ class CachingTokenVerifier final : public TokenVerifier {
   explicit CachingTokenVerifier(TokenVerifierPtr inner, size_t max_entries = kDefaultMaxEntries,
                                 std::function<absl::Time()> clock = {});
 
-  // Drops every cached entry (for key rotation).
+  // Drops every cached entry.
   void Clear() ABSL_LOCKS_EXCLUDED(mu_);
+  // Runs `replace_keys` and then drops every cached entry, both under the cache's lock: Verify
+  // calls wait meanwhile, and the first to look at the cache afterwards finds it empty.
+  // `replace_keys` must not call into this cache.
+  void ClearAfter(absl::FunctionRef<void()> replace_keys) ABSL_LOCKS_EXCLUDED(mu_);
 
   // The number of cached entries (expired ones not yet dropped included); never > max_entries.
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);

@@ -68,13 +68,13 @@ absl::Status ReloadingTokenVerifier::Reload() {
   absl::StatusOr<TokenVerifierPtr> next = JwtVerifier::Create(*std::move(jwks), options_);
   if (!next.ok()) return next.status();
   std::shared_ptr<const TokenVerifier> previous;
-  {
+  // The swap and the clear are one step for Verify: a token cached under the old keys is never
+  // answered after the swap, whatever starts afterwards uses the new keys, and no result of a
+  // Verify that started earlier is inserted (see CachingTokenVerifier::ClearAfter).
+  cache_.ClearAfter([&] {
     absl::MutexLock lock(&mu_);
     previous = std::exchange(current_, std::shared_ptr<const TokenVerifier>(*std::move(next)));
-  }
-  // After the swap: whatever Verify starts from here on uses the new keys, and no result of one
-  // that started earlier is inserted (see CachingTokenVerifier::Clear).
-  cache_.Clear();
+  });
   return absl::OkStatus();  // `previous` is freed here, or by the last Verify still using it.
 }
 

@@ -249,6 +249,27 @@ TEST_F(CachingTokenVerifierTest, VerifyInFlightDuringClearDoesNotRepopulate) {
   EXPECT_EQ(cache->size(), 1u);
 }
 
+TEST_F(CachingTokenVerifierTest, NoCachedAnswerBetweenAKeySwapAndTheClear) {
+  auto cache = MakeCache(10);
+  fake_->Accept("t1", "alice", kStart + absl::Hours(1));
+  ASSERT_TRUE(cache->Verify("t1").ok());  // Cached under the old keys.
+  absl::Notification verify_returned;
+  std::thread verifying;
+  absl::StatusOr<Principal> during = absl::UnknownError("not run");
+  cache->ClearAfter([&] {
+    fake_->Refuse("t1");  // The swap: t1's key is gone.
+    verifying = std::thread([&] {
+      during = cache->Verify("t1");
+      verify_returned.Notify();
+    });
+    // Swapped but not yet cleared: a Verify now must wait, not take the cached answer.
+    EXPECT_FALSE(verify_returned.WaitForNotificationWithTimeout(absl::Milliseconds(100)));
+  });
+  verifying.join();
+  EXPECT_FALSE(during.ok());
+  EXPECT_EQ(cache->size(), 0u);
+}
+
 TEST_F(CachingTokenVerifierTest, ConcurrentUseIsSafeAndBounded) {
   auto cache = MakeCache(8);
   for (int i = 0; i < 16; ++i) {
