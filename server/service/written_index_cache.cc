@@ -32,17 +32,20 @@ std::optional<core::storage_v1::RegistryIndex> WrittenIndexCache::Take(const std
 void WrittenIndexCache::Keep(const std::string& owner, core::storage_v1::RegistryIndex index) {
   const size_t cost = CostOf(index);
   if (cost > capacity_entries_) return;
+  absl::flat_hash_map<std::string, core::storage_v1::RegistryIndex> dropped;  // Freed unlocked.
   absl::MutexLock lock(&mu_);
+  auto found = indexes_.find(owner);
+  const size_t replaced = found == indexes_.end() ? 0 : CostOf(found->second);
+  if (entries_ - replaced + cost > capacity_entries_) {
+    // Full: start over. (Evicting one entry at a time from a swiss table's begin() gets slower
+    // with every erase, as the leading slots empty out.)
+    dropped.swap(indexes_);
+    entries_ = 0;
+  }
   auto [it, inserted] = indexes_.try_emplace(owner);
   if (!inserted) entries_ -= CostOf(it->second);
   it->second.Swap(&index);  // The replaced index is destroyed with `index`, after the lock.
   entries_ += cost;
-  while (entries_ > capacity_entries_) {
-    auto victim = indexes_.begin();
-    if (victim->first == owner) ++victim;  // never drop the one just kept (cost <= capacity)
-    entries_ -= CostOf(victim->second);
-    indexes_.erase(victim);
-  }
 }
 
 size_t WrittenIndexCache::owners() const {

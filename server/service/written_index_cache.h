@@ -4,8 +4,9 @@
 // owner's turn (OwnerWriteQueue), which makes the entry exclusively its own:
 //   index = Take(owner) or the stored index; stage the change; once the batch is durable,
 //   Keep(owner, changed index). A write that fails keeps nothing, so the next one reads the store.
-// Entries move in and out (never copied). Bounded by a total number of index entries; past it,
-// arbitrary owners are dropped. Holds match keys and ids only, never a secret. Thread-safe.
+// Entries move in and out (never copied). Bounded by a total number of index entries; a Keep
+// that would pass it drops everything first (the next write of each owner reads its index once
+// more). Holds match keys and ids only, never a secret. Thread-safe.
 #pragma once
 
 #include <cstddef>

@@ -65,10 +65,17 @@ TEST(WrittenIndexCacheTest, StaysWithinItsEntryBudget) {
   for (int owner = 0; owner < 50; ++owner) {
     cache.Keep("users/u" + std::to_string(owner), IndexOf({"a", "b", "c"}));
     EXPECT_LE(cache.entries(), 10u);
+    EXPECT_EQ(cache.owners(), owner % 3 + 1u);  // Full after three: it starts over.
   }
-  EXPECT_EQ(cache.owners(), 3u);
   // The index just kept is never the one dropped.
   EXPECT_TRUE(cache.Take("users/u49").has_value());
+  // Replacing an owner's index counts only the difference.
+  WrittenIndexCache fresh(10);
+  fresh.Keep("users/x", IndexOf({"a", "b", "c"}));
+  fresh.Keep("users/y", IndexOf({"a", "b", "c"}));
+  fresh.Keep("users/x", IndexOf({"a", "b", "c", "d"}));
+  EXPECT_EQ(fresh.owners(), 2u);
+  EXPECT_EQ(fresh.entries(), 7u);
   // One index larger than the whole budget is not kept at all.
   cache.Keep("users/big", IndexOf({"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"}));
   EXPECT_FALSE(cache.Take("users/big").has_value());
