@@ -98,7 +98,7 @@ void AuditLog::RecordAsync(std::vector<v1::RegistryEvent> events,
               absl::StrCat("audit store unavailable, nothing was done: ", written.message())));
           return;
         }
-        // Durable now: later events of these registries in these hours can skip their entries.
+        // Durable now: later events of these owners in these hours can skip their entries.
         for (auto& [hour, key] : *new_hours) written_hours_.Add(hour, {std::move(key)});
         done(absl::OkStatus());
       });
