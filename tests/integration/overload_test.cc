@@ -4,8 +4,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <fstream>
+#include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
@@ -14,6 +17,50 @@
 
 namespace registry::testing {
 namespace {
+
+// Counts the statuses of many calls from many threads, per code, and keeps the first message of
+// each code, so a failing expectation can say what the server answered.
+class StatusTally {
+ public:
+  void Add(const grpc::Status& status) {
+    int code = static_cast<int>(status.error_code());
+    if (code < 0 || code >= kCodes) code = static_cast<int>(grpc::StatusCode::UNKNOWN);
+    if (counts_[code].fetch_add(1) == 0) {
+      std::lock_guard<std::mutex> lock(mu_);
+      first_messages_[code] = status.error_message();
+    }
+  }
+  int Count(grpc::StatusCode code) const { return counts_[static_cast<int>(code)].load(); }
+  // Calls that ended with a code other than `expected`.
+  int CountOtherThan(std::initializer_list<grpc::StatusCode> expected) const {
+    int total = 0;
+    for (int code = 0; code < kCodes; ++code) {
+      bool is_expected = false;
+      for (grpc::StatusCode e : expected) is_expected |= static_cast<int>(e) == code;
+      if (!is_expected) total += counts_[code].load();
+    }
+    return total;
+  }
+  // "code 0: 12; code 8: 30 (first: \"...\")" for every code seen.
+  std::string Summary() const {
+    std::ostringstream out;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int code = 0; code < kCodes; ++code) {
+      const int count = counts_[code].load();
+      if (count == 0) continue;
+      out << "code " << code << ": " << count;
+      if (code != 0) out << " (first: \"" << first_messages_[code] << "\")";
+      out << "; ";
+    }
+    return out.str();
+  }
+
+ private:
+  static constexpr int kCodes = 17;
+  std::array<std::atomic<int>, kCodes> counts_{};
+  mutable std::mutex mu_;
+  std::array<std::string, kCodes> first_messages_;
+};
 
 // Resident memory of this process (server and clients), in KiB.
 long ResidentKib() {
@@ -51,7 +98,7 @@ TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
   // than 4 threads can serve.
   constexpr int kClients = 64;
   std::atomic<bool> stop{false};
-  std::atomic<int> ok{0}, refused{0}, other{0};
+  StatusTally tally;
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
@@ -62,16 +109,7 @@ TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
       request.set_action(v1::ACTION_PULL);
       while (!stop.load()) {
         v1::ResolveCredentialsResponse response;
-        grpc::Status status =
-            stub->ResolveCredentials(AuthContext(resolver).get(), request, &response);
-        if (status.ok()) {
-          ++ok;
-        } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
-                   status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-          ++refused;
-        } else {
-          ++other;
-        }
+        tally.Add(stub->ResolveCredentials(AuthContext(resolver).get(), request, &response));
       }
     });
   }
@@ -79,12 +117,17 @@ TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
   const long rss_under_load = ResidentKib();
   stop = true;
   for (auto& client : clients) client.join();
-  std::cout << "overload: " << ok.load() << " served, " << refused.load() << " refused, "
-            << other.load() << " other; RSS " << rss_before / 1024 << " MiB before, "
+  std::cout << "overload: " << tally.Summary() << "RSS " << rss_before / 1024 << " MiB before, "
             << rss_under_load / 1024 << " MiB under load\n";
-  EXPECT_GT(ok.load(), 0);
-  EXPECT_GT(refused.load(), 0) << "nothing was refused: capacity is not bounded";
-  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(tally.Count(grpc::StatusCode::OK), 0) << tally.Summary();
+  EXPECT_GT(tally.Count(grpc::StatusCode::RESOURCE_EXHAUSTED) +
+                tally.Count(grpc::StatusCode::UNAVAILABLE),
+            0)
+      << "nothing was refused: capacity is not bounded; " << tally.Summary();
+  EXPECT_EQ(tally.CountOtherThan({grpc::StatusCode::OK, grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  grpc::StatusCode::UNAVAILABLE}),
+            0)
+      << tally.Summary();
   EXPECT_LT(rss_under_load - rss_before, 512 * 1024) << "memory grew without bound";
 
   // Back to normal once the load is gone: every call succeeds.
@@ -104,7 +147,7 @@ TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
   ServerHarness server([](app::ServerConfig& config) { config.max_inflight_writes = 4; });
   constexpr int kWriters = 64;
   std::atomic<bool> stop{false};
-  std::atomic<int> refused{0}, other{0};
+  StatusTally tally;
   std::vector<int> created(kWriters, 0);
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
@@ -121,21 +164,19 @@ TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
         request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_NONE);
         v1::Registry response;
         grpc::Status status = stub->CreateRegistry(AuthContext(token).get(), request, &response);
-        if (status.ok()) {
-          ++created[w];
-        } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
-          ++refused;
-        } else {
-          ++other;
-        }
+        if (status.ok()) ++created[w];
+        tally.Add(status);
       }
     });
   }
   absl::SleepFor(absl::Seconds(2));
   stop = true;
   for (auto& writer : writers) writer.join();
-  EXPECT_GT(refused.load(), 0) << "nothing was refused: creates in flight are not bounded";
-  EXPECT_EQ(other.load(), 0);
+  std::cout << "overload: " << tally.Summary() << "\n";
+  EXPECT_GT(tally.Count(grpc::StatusCode::RESOURCE_EXHAUSTED), 0)
+      << "nothing was refused: creates in flight are not bounded; " << tally.Summary();
+  EXPECT_EQ(tally.CountOtherThan({grpc::StatusCode::OK, grpc::StatusCode::RESOURCE_EXHAUSTED}), 0)
+      << tally.Summary();
 
   // Every acknowledged create is there; the refused ones left nothing behind.
   auto stub = server.RegistryStub();
