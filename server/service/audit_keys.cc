@@ -1,7 +1,5 @@
 #include "server/service/audit_keys.h"
 
-#include <cinttypes>
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -9,15 +7,13 @@
 #include "server/seal/random.h"
 
 namespace registry::service {
-std::string Hex64(uint64_t value) {
-  char buffer[17];
-  std::snprintf(buffer, sizeof(buffer), "%016" PRIx64, value);
-  return buffer;
-}
+
+std::string Hex64(uint64_t value) { return absl::StrCat(absl::Hex(value, absl::kZeroPad16)); }
 
 std::string NewEventId(absl::Time time) {
   const uint64_t nanos = static_cast<uint64_t>(absl::ToUnixNanos(time));
-  return absl::StrCat("e", Hex64(~nanos), Hex64(seal::RandomUint32()).substr(8));
+  return absl::StrCat("e", absl::Hex(~nanos, absl::kZeroPad16),
+                      absl::Hex(seal::RandomUint32(), absl::kZeroPad8));
 }
 
 std::string EventKeyPrefix(const core::RegistryName& registry) {
@@ -32,9 +28,10 @@ absl::Time HourStart(absl::Time time) {
 }
 
 std::string HourIndexKey(absl::Time hour_start, const core::OwnerName& owner) {
-  return absl::StrCat(kAuditHourIndexPrefix,
-                      Hex64(static_cast<uint64_t>(absl::ToUnixNanos(hour_start))), "/",
-                      owner.ToString(), "/");
+  return absl::StrCat(
+      kAuditHourIndexPrefix,
+      absl::Hex(static_cast<uint64_t>(absl::ToUnixNanos(hour_start)), absl::kZeroPad16), "/",
+      owner.ToString(), "/");
 }
 
 std::string_view RegistryEventsPrefixOf(std::string_view event_key) {
@@ -69,15 +66,15 @@ bool WrittenHours::Contains(absl::Time hour_start, const std::string& key) const
   return hour_ == hour_start && keys_.contains(key);
 }
 
-void WrittenHours::Add(absl::Time hour_start, std::vector<std::string> keys) {
+void WrittenHours::Add(absl::Time hour_start, std::string key) {
   absl::MutexLock lock(&mu_);
   if (hour_ != hour_start) {
     if (hour_start < hour_) return;  // A late write of an hour already left behind.
     hour_ = hour_start;
     keys_.clear();
   }
-  if (keys_.size() + keys.size() > capacity_) keys_.clear();
-  for (std::string& key : keys) keys_.insert(std::move(key));
+  if (keys_.size() >= capacity_) keys_.clear();
+  keys_.insert(std::move(key));
 }
 
 }  // namespace registry::service

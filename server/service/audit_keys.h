@@ -70,8 +70,9 @@ class WrittenHours final {
 
   // Whether `key` (an index entry of the hour starting at `hour_start`) is known written.
   bool Contains(absl::Time hour_start, const std::string& key) const;
-  // Remembers `keys` of the hour starting at `hour_start` as written (call once durable).
-  void Add(absl::Time hour_start, std::vector<std::string> keys);
+  // Remembers `key` of the hour starting at `hour_start` as written (call once durable). A key
+  // of an earlier hour than the current one is ignored; a later hour starts the set over.
+  void Add(absl::Time hour_start, std::string key);
 
  private:
   const size_t capacity_;

@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 
@@ -82,8 +83,8 @@ absl::Status AuditLog::StageEvents(std::vector<v1::RegistryEvent> events,
 void AuditLog::RecordAsync(std::vector<v1::RegistryEvent> events,
                            std::function<void(absl::Status)> done) {
   storage::WriteBatch batch;
-  auto new_hours = std::make_shared<NewHours>();
-  if (absl::Status staged = StageEvents(std::move(events), batch, new_hours.get()); !staged.ok()) {
+  NewHours staged_hours;
+  if (absl::Status staged = StageEvents(std::move(events), batch, &staged_hours); !staged.ok()) {
     done(staged);
     return;
   }
@@ -91,6 +92,9 @@ void AuditLog::RecordAsync(std::vector<v1::RegistryEvent> events,
     done(absl::OkStatus());
     return;
   }
+  // std::function needs copyable captures; most resolves add no hour entry (no allocation).
+  std::shared_ptr<NewHours> new_hours =
+      staged_hours.empty() ? nullptr : std::make_shared<NewHours>(std::move(staged_hours));
   barrier_.WriteAsync(
       std::move(batch), [this, new_hours, done = std::move(done)](absl::Status written) {
         if (!written.ok()) {
@@ -99,7 +103,9 @@ void AuditLog::RecordAsync(std::vector<v1::RegistryEvent> events,
           return;
         }
         // Durable now: later events of these owners in these hours can skip their entries.
-        for (auto& [hour, key] : *new_hours) written_hours_.Add(hour, {std::move(key)});
+        if (new_hours != nullptr) {
+          for (auto& [hour, key] : *new_hours) written_hours_.Add(hour, std::move(key));
+        }
         done(absl::OkStatus());
       });
 }

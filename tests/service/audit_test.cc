@@ -373,6 +373,41 @@ TEST_F(AuditTest, TheOldPerEventTimeIndexIsStillSwept) {
   EXPECT_THAT(StoredKeys("a/t/"), IsEmpty());
 }
 
+TEST(WrittenHoursTest, KnowsTheCurrentHourOnlyAndStaysBounded) {
+  const absl::Time hour = absl::FromUnixSeconds(1'800'000'000);
+  WrittenHours written(/*capacity=*/2);
+  EXPECT_FALSE(written.Contains(hour, "a/h/1/users/a/"));
+  written.Add(hour, "a/h/1/users/a/");
+  EXPECT_TRUE(written.Contains(hour, "a/h/1/users/a/"));
+  EXPECT_FALSE(written.Contains(hour + absl::Hours(1), "a/h/1/users/a/"));
+  // A later hour starts over; a late write of the hour left behind is ignored.
+  written.Add(hour + absl::Hours(1), "a/h/2/users/b/");
+  EXPECT_FALSE(written.Contains(hour, "a/h/1/users/a/"));
+  written.Add(hour, "a/h/1/users/c/");
+  EXPECT_FALSE(written.Contains(hour, "a/h/1/users/c/"));
+  EXPECT_TRUE(written.Contains(hour + absl::Hours(1), "a/h/2/users/b/"));
+  // Past its capacity it forgets what it had and keeps the new one.
+  written.Add(hour + absl::Hours(1), "a/h/2/users/c/");
+  written.Add(hour + absl::Hours(1), "a/h/2/users/d/");
+  EXPECT_FALSE(written.Contains(hour + absl::Hours(1), "a/h/2/users/b/"));
+  EXPECT_TRUE(written.Contains(hour + absl::Hours(1), "a/h/2/users/d/"));
+}
+
+TEST(AuditKeysTest, HourStartRoundsDownAndIndexKeysReadBack) {
+  const absl::Time hour = absl::FromUnixSeconds(1'800'000'000);
+  EXPECT_EQ(HourStart(hour), hour);
+  EXPECT_EQ(HourStart(hour + absl::Minutes(59) + absl::Seconds(59)), hour);
+  EXPECT_EQ(HourStart(absl::FromUnixSeconds(-1)), absl::FromUnixSeconds(-3600));
+  const std::string key = HourIndexKey(hour, *core::ParseOwnerName("groups/ops", "parent"));
+  EXPECT_EQ(key, "a/h/" + Hex64(1'800'000'000ULL * 1'000'000'000ULL) + "/groups/ops/");
+  std::optional<HourIndexEntry> entry = ParseHourIndexKey(key);
+  ASSERT_TRUE(entry.has_value());
+  EXPECT_EQ(entry->hour_start, hour);
+  EXPECT_EQ(entry->events_prefix, "a/e/groups/ops/");
+  EXPECT_FALSE(ParseHourIndexKey("a/h/xyz/groups/ops/").has_value());
+  EXPECT_FALSE(ParseHourIndexKey("a/e/groups/ops/").has_value());
+}
+
 TEST_F(AuditTest, EventsPageWithTokens) {
   ASSERT_TRUE(CreateGhcr().ok());
   for (int i = 0; i < 4; ++i) {
