@@ -1,7 +1,8 @@
 // Google Benchmark micro-benchmarks of the ResolveCredentials building blocks (issue 6):
 // reference parsing, server-key parsing, matching against 20 registries, JWT verification
 // (cold: JwtVerifier, cached: CachingTokenVerifier), seal/open of a 1 KiB value, and a point
-// read through RocksDbKvStore::Get and through the sealed barrier. See README.md.
+// read through RocksDbKvStore::Get and through the sealed barrier, and the resolver's owner index
+// cache once full. See README.md.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
@@ -26,6 +27,7 @@
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
 #include "server/seal/secure_bytes.h"
+#include "server/service/owner_index_cache.h"
 #include "storage/rocksdb/rocksdb_kv_store.h"
 
 namespace {
@@ -259,6 +261,25 @@ void BM_BarrierGet(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_BarrierGet);
+
+// ---- service: the resolver's owner index cache ----
+
+// Inserting owners into a full OwnerIndexCache (more owners resolved than it holds): the cost of
+// making room must not grow as the cache churns.
+void BM_OwnerIndexCacheInsertWhenFull(benchmark::State& state) {
+  constexpr size_t kCapacity = 65'536;
+  service::OwnerIndexCache cache(kCapacity);
+  auto registries = std::make_shared<const service::IndexedRegistries>(1);
+  std::vector<std::string> owners;
+  for (size_t i = 0; i < 4 * kCapacity; ++i) owners.push_back(absl::StrCat("users/u", i));
+  size_t next = 0;
+  for (; next < kCapacity; ++next) cache.Insert(owners[next], 0, registries);
+  for (auto _ : state) {
+    const std::string& owner = owners[next++ % owners.size()];
+    cache.Insert(owner, cache.Ticket(owner), registries);
+  }
+}
+BENCHMARK(BM_OwnerIndexCacheInsertWhenFull)->Iterations(2'000'000);
 
 }  // namespace
 

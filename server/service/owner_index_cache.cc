@@ -33,7 +33,9 @@ void OwnerIndexCache::Insert(const std::string& owner, uint64_t ticket,
   absl::MutexLock lock(&shard.mu);
   if (shard.generation != ticket) return;  // A write may have replaced what was read.
   if (shard.entries.size() >= capacity_per_shard_ && !shard.entries.contains(owner)) {
-    shard.entries.erase(shard.entries.begin());
+    // A full shard starts over. Erasing begin() one entry at a time instead makes each
+    // eviction scan past the slots the previous ones emptied.
+    shard.entries.clear();
   }
   shard.entries[owner] = std::move(registries);
 }

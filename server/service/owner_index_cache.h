@@ -34,8 +34,8 @@ using IndexedRegistriesPtr = std::shared_ptr<const IndexedRegistries>;
 // Insert is ignored when a write of an owner in the same shard happened after Ticket().
 class OwnerIndexCache final {
  public:
-  // Holds at most about `capacity_owners` owners (REQUIRES: > 0); past it, an arbitrary
-  // entry of the same shard is evicted.
+  // Holds at most about `capacity_owners` owners (REQUIRES: > 0) in 16 shards; inserting into a
+  // full shard empties that shard first (O(1) amortized, unlike evicting one entry at a time).
   explicit OwnerIndexCache(size_t capacity_owners);
   OwnerIndexCache(const OwnerIndexCache&) = delete;
   OwnerIndexCache& operator=(const OwnerIndexCache&) = delete;

@@ -51,6 +51,7 @@ TEST(OwnerIndexCacheTest, SizeStaysBounded) {
   for (int i = 0; i < 10'000; ++i) {
     const std::string owner = "users/u" + std::to_string(i);
     cache.Insert(owner, cache.Ticket(owner), Registries(owner));
+    ASSERT_NE(cache.Find(owner), nullptr) << "the owner just inserted is always cached";
   }
   int cached = 0;
   for (int i = 0; i < 10'000; ++i) {
