@@ -8,8 +8,9 @@
 // registry by registry, the named owner's events older than the cutoff (one seek each). An
 // entry is written with the owner's first event in an hour (an idempotent Put), so an owner
 // resolved a thousand times an hour costs one index entry, not one per event. WrittenHours
-// remembers which entries this process already wrote durably in the current hour, so the resolve
-// path can skip them.
+// remembers which entries this process already wrote durably in the current hour, so resolves and
+// registry writes can skip them. Events are stored without name, owner and registry (the key says
+// them; AuditLog::List fills them back in).
 #pragma once
 
 #include <cstddef>

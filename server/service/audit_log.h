@@ -23,7 +23,9 @@ namespace registry::service {
 namespace v1 = ::cloudmanager::registry::v1;
 
 // Thread-safe. Store entries (sealed through the barrier; audit_keys.h):
-//   a/e/{owner}/{registry_id}/{event_id} → RegistryEvent   (event_id sorts newest first)
+//   a/e/{owner}/{registry_id}/{event_id} → RegistryEvent   (event_id sorts newest first;
+//                                           stored without name, owner and registry, which
+//                                           the key says and List fills back in)
 //   a/h/{hour}/{owner}/                  → empty           (retention index, one per hour)
 // Events without a registry, and refused calls (PERMISSION_DENIED, INVALID_ARGUMENT), go to
 // the sink only, so strangers cannot flood an owner's trail. Calls without a valid token never
@@ -36,10 +38,18 @@ class AuditLog final {
   // A new event for `call` of `method` (e.g. "RegistryService/CreateRegistry") at now.
   v1::RegistryEvent NewEvent(const Call& call, std::string_view method) const;
 
+  // Hour index entries a staged batch adds (see Stage).
+  using NewHours = std::vector<std::pair<absl::Time, std::string>>;
+
   // Writes `events` to the sink and appends their store entries to `batch`, so they commit
   // atomically with the change they describe. UNAVAILABLE when the sink fails: the caller
-  // must then not commit `batch`.
-  absl::Status Stage(std::vector<v1::RegistryEvent> events, storage::WriteBatch& batch);
+  // must then not commit `batch`. With `new_hours`, hour index entries this log knows durable
+  // are left out and the ones staged are listed there: hand them to MarkWritten once `batch`
+  // is durable (and drop them if it fails). Without, every entry is staged (idempotent).
+  absl::Status Stage(std::vector<v1::RegistryEvent> events, storage::WriteBatch& batch,
+                     NewHours* new_hours = nullptr);
+  // Remembers the hour index entries of a durable batch, so later events can leave them out.
+  void MarkWritten(NewHours new_hours);
 
   // Stage + commit, for calls that change nothing else (resolves, refused calls).
   absl::Status Record(std::vector<v1::RegistryEvent> events);
@@ -67,15 +77,10 @@ class AuditLog final {
   std::string Fingerprint(std::string_view secret) const { return barrier_.Fingerprint(secret); }
 
  private:
-  // Hour index entries a write adds, to remember once it is durable.
-  using NewHours = std::vector<std::pair<absl::Time, std::string>>;
   // Stages the deletion of the events under `owner_events_prefix` older than `cutoff`, at most
   // `budget`, registry by registry; returns how many.
   absl::StatusOr<size_t> StageOwnerPurge(const std::string& owner_events_prefix, absl::Time cutoff,
                                          size_t budget, storage::WriteBatch& batch);
-  // Stage; with `new_hours`, skips the hour entries known written and lists the others there.
-  absl::Status StageEvents(std::vector<v1::RegistryEvent> events, storage::WriteBatch& batch,
-                           NewHours* new_hours);
 
   seal::Barrier& barrier_;
   AuditSinkPtr sink_;

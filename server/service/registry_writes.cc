@@ -108,9 +108,12 @@ void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending,
     absl::StatusOr<v1::Registry> staged = loaded.ok()
                                               ? std::move(stage)(pending->event, *index, batch)
                                               : absl::StatusOr<v1::Registry>(loaded.status());
+    // The audit hour index entries this write adds, remembered once it is durable.
+    auto new_hours = std::make_shared<AuditLog::NewHours>();
     if (staged.ok()) {
       pending->event.set_outcome("OK");
-      if (absl::Status audited = audit_.Stage({pending->event}, batch); !audited.ok()) {
+      if (absl::Status audited = audit_.Stage({pending->event}, batch, new_hours.get());
+          !audited.ok()) {
         pending->recorded = true;  // Nothing is committed; the sink is the failure.
         core::ClearSecrets(*staged);
         staged = audited;
@@ -125,10 +128,13 @@ void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending,
     // std::function needs copyable captures: the turn and the record travel by shared_ptr.
     auto held = std::make_shared<OwnerWriteQueue::Turn>(std::move(turn));
     auto record = std::make_shared<v1::Registry>(*std::move(staged));
-    barrier_.WriteAsync(std::move(batch), [this, owner, pending, held, record,
-                                           index](absl::Status written) mutable {
+    barrier_.WriteAsync(std::move(batch), [this, owner, pending, held, record, index,
+                                           new_hours](absl::Status written) mutable {
       pending->recorded = written.ok();  // On failure, FinishWrite records the real outcome.
-      if (written.ok()) written_indexes_.Keep(owner, std::move(*index));
+      if (written.ok()) {
+        written_indexes_.Keep(owner, std::move(*index));
+        audit_.MarkWritten(std::move(*new_hours));
+      }
       if (options_.index_cache != nullptr) options_.index_cache->Invalidate(owner);
       held->Release();
       if (!written.ok()) {

@@ -305,17 +305,43 @@ TEST_F(AuditTest, AKeyUnderTheOwnerOutsideAnyRegistryDoesNotWidenTheSweep) {
 
 TEST_F(AuditTest, AnOwnerResolvedOftenInAnHourWritesOneHourEntry) {
   ASSERT_TRUE(CreateGhcr().ok());
-  const int after_create = *hour_index_puts_;
+  now_ += absl::Hours(1);  // An hour without the create's entry.
+  const int before = *hour_index_puts_;
   for (int i = 0; i < 5; ++i) {
     now_ += absl::Minutes(5);
     ASSERT_TRUE(ResolveGhcr().ok());
   }
-  EXPECT_EQ(*hour_index_puts_, after_create + 1);  // The first resolve's (creates do not count).
+  EXPECT_EQ(*hour_index_puts_, before + 1);  // The first resolve's.
   now_ += absl::Hours(1);
   ASSERT_TRUE(ResolveGhcr().ok());
-  EXPECT_EQ(*hour_index_puts_, after_create + 2);  // A new hour, a new entry.
-  EXPECT_EQ(StoredKeys("a/h/").size(), 2u);
+  EXPECT_EQ(*hour_index_puts_, before + 2);  // A new hour, a new entry.
+  EXPECT_EQ(StoredKeys("a/h/").size(), 3u);
   EXPECT_EQ(Events()->events_size(), 7);
+}
+
+TEST_F(AuditTest, RegistryWritesAndResolvesOfAnOwnerShareTheHourEntry) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  EXPECT_EQ(*hour_index_puts_, 1);  // The create's.
+  v1::UpdateRegistryRequest update;
+  update.mutable_registry()->set_name("users/alice/registries/ghcr");
+  update.mutable_registry()->set_display_name("GitHub");
+  update.mutable_update_mask()->add_paths("display_name");
+  now_ += absl::Minutes(1);
+  ASSERT_TRUE(manager_->UpdateRegistry(alice_, update).ok());
+  ASSERT_TRUE(ResolveGhcr().ok());
+  EXPECT_EQ(*hour_index_puts_, 1);  // Known durable: left out.
+  // A write that fails in a new hour leaves its entry unremembered: the next one writes it.
+  now_ += absl::Hours(1);
+  *store_fails_ = true;
+  update.mutable_registry()->set_display_name("GHCR");
+  EXPECT_EQ(manager_->UpdateRegistry(alice_, update).status().code(),
+            absl::StatusCode::kUnavailable);
+  *store_fails_ = false;
+  ASSERT_TRUE(manager_->UpdateRegistry(alice_, update).ok());
+  ASSERT_TRUE(ResolveGhcr().ok());
+  EXPECT_EQ(*hour_index_puts_, 2);
+  EXPECT_EQ(StoredKeys("a/h/").size(), 2u);
+  EXPECT_EQ(Events()->events_size(), 5);
 }
 
 TEST_F(AuditTest, AnHourEntryWhoseWriteFailedIsWrittenAgain) {
@@ -353,6 +379,55 @@ TEST_F(AuditTest, PurgeStopsAtItsBudgetAndTheNextCallGoesOn) {
   EXPECT_GE(calls, 3);
   EXPECT_EQ(Events()->events_size(), 0);
   EXPECT_THAT(StoredKeys("a/h/"), IsEmpty());
+}
+
+TEST_F(AuditTest, StoredEventsLeaveOutWhatTheirKeySaysAndListPutsItBack) {
+  ASSERT_TRUE(CreateGhcr().ok());
+  now_ += absl::Minutes(1);
+  ASSERT_TRUE(ResolveGhcr().ok());
+  absl::StatusOr<std::vector<storage::KeyValue>> stored = barrier_->Scan("a/e/", "", 100);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  ASSERT_EQ(stored->size(), 2u);
+  for (const storage::KeyValue& entry : *stored) {
+    v1::RegistryEvent event;
+    ASSERT_TRUE(event.ParseFromString(entry.value));
+    EXPECT_EQ(event.name(), "") << entry.key;
+    EXPECT_EQ(event.owner(), "") << entry.key;
+    EXPECT_EQ(event.registry(), "") << entry.key;
+    EXPECT_NE(event.method(), "") << entry.key;
+  }
+  // The sink got the whole events.
+  ASSERT_FALSE(sink_->events.empty());
+  EXPECT_EQ(sink_->events.front().owner(), "users/alice");
+  EXPECT_EQ(sink_->events.front().registry(), "users/alice/registries/ghcr");
+  EXPECT_THAT(sink_->events.front().name(), HasSubstr("users/alice/registries/ghcr/events/e"));
+
+  auto events = Events();
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->events_size(), 2);
+  for (int i = 0; i < 2; ++i) {
+    const v1::RegistryEvent& event = events->events(i);
+    EXPECT_EQ(event.name(),
+              "users/alice/registries/ghcr/events/" +
+                  (*stored)[i].key.substr(std::string("a/e/users/alice/ghcr/").size()));
+    EXPECT_EQ(event.owner(), "users/alice");
+    EXPECT_EQ(event.registry(), "users/alice/registries/ghcr");
+  }
+  // An event stored whole (as versions before the compact form did) lists the same way.
+  const absl::Time later = now_ + absl::Minutes(1);  // The newest: listed first.
+  const std::string id = "e" + Hex64(~static_cast<uint64_t>(absl::ToUnixNanos(later))) + "00000002";
+  v1::RegistryEvent whole;
+  whole.set_name("users/alice/registries/ghcr/events/" + id);
+  whole.set_owner("users/alice");
+  whole.set_registry("users/alice/registries/ghcr");
+  whole.set_method("cloudmanager.registry.v1.RegistryService/UpdateRegistry");
+  storage::WriteBatch old;
+  old.Put("a/e/users/alice/ghcr/" + id, whole.SerializeAsString());
+  ASSERT_TRUE(barrier_->Write(old).ok());
+  events = Events();
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->events_size(), 3);
+  EXPECT_EQ(events->events(0).SerializeAsString(), whole.SerializeAsString());
 }
 
 TEST_F(AuditTest, TheOldPerEventTimeIndexIsStillSwept) {
