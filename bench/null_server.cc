@@ -8,7 +8,13 @@
 // It also serves grpc.health.v1.Health/Check (a standard sync handler, like registryd's) so the
 // same driver can run against it unchanged.
 //
+// With --answer-from-thread the handler does not finish the call itself: it queues the reactor
+// and one answering thread finishes queued calls in order, the way registryd answers once a
+// group commit is durable (GroupCommitter's reporter thread). Comparing the two modes measures
+// what answering off gRPC's own threads costs the framework.
+//
 // Usage: registry-null-server --listen=127.0.0.1:0 --response-file=resp.bin [--port-file=F]
+//        [--answer-from-thread]
 // Prints "listening on <port>" once serving; runs until SIGINT/SIGTERM.
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -29,6 +35,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/synchronization/mutex.h"
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "server/app/flag_names.h"
 
@@ -38,6 +45,8 @@ ABSL_FLAG(std::string, response_file, "",
 ABSL_FLAG(std::string, port_file, "", "if set, the bound port is written here once serving");
 ABSL_FLAG(int, max_concurrent_streams, 100,
           "HTTP/2 streams per connection (registryd's default, for an identical setup)");
+ABSL_FLAG(bool, answer_from_thread, false,
+          "finish calls from one answering thread instead of inside the handler");
 
 namespace {
 
@@ -48,9 +57,18 @@ class NullCredentialService final
     : public v1::CredentialService::WithRawCallbackMethod_ResolveCredentials<
           v1::CredentialService::Service> {
  public:
-  explicit NullCredentialService(std::string bytes) {
+  NullCredentialService(std::string bytes, bool answer_from_thread) {
     grpc::Slice slice(bytes);
     response_ = grpc::ByteBuffer(&slice, 1);
+    if (answer_from_thread) answerer_ = std::thread([this] { Answer(); });
+  }
+  ~NullCredentialService() override {
+    if (!answerer_.joinable()) return;
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    answerer_.join();
   }
 
   grpc::ServerUnaryReactor* ResolveCredentials(grpc::CallbackServerContext* context,
@@ -58,12 +76,39 @@ class NullCredentialService final
                                                grpc::ByteBuffer* response) override {
     *response = response_;  // Shares the slice (refcounted), no copy of the bytes.
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
+    if (answerer_.joinable()) {
+      absl::MutexLock lock(&mu_);
+      queued_.push_back(reactor);
+    } else {
+      reactor->Finish(grpc::Status::OK);
+    }
     return reactor;
   }
 
  private:
+  // The answering thread: finishes the queued calls, a whole queue at a time.
+  void Answer() {
+    while (true) {
+      std::vector<grpc::ServerUnaryReactor*> batch;
+      {
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](NullCredentialService* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+              return self->stopping_ || !self->queued_.empty();
+            },
+            this));
+        if (queued_.empty()) return;
+        batch.swap(queued_);
+      }
+      for (grpc::ServerUnaryReactor* reactor : batch) reactor->Finish(grpc::Status::OK);
+    }
+  }
+
   grpc::ByteBuffer response_;
+  absl::Mutex mu_;
+  std::vector<grpc::ServerUnaryReactor*> queued_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread answerer_;
 };
 
 std::atomic<bool> g_stop{false};
@@ -95,7 +140,7 @@ int main(int argc, char** argv) {
   }
 
   grpc::EnableDefaultHealthCheckService(true);
-  NullCredentialService service(bytes);
+  NullCredentialService service(bytes, absl::GetFlag(FLAGS_answer_from_thread));
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(absl::GetFlag(FLAGS_listen), grpc::InsecureServerCredentials(), &port);

@@ -4,10 +4,13 @@
 #   2. creates a throw-away dev setup (master key, signing key + JWKS, data dir) in a temp dir;
 #   3. starts registryd on a free loopback port, preloads one owner with 20 registries, and
 #      captures one ResolveCredentials response;
-#   4. starts the null server (raw unary callback answering the captured bytes) and, if etcd
-#      is installed (make bench-deps), a single-node etcd on free loopback ports;
+#   4. starts the null server (raw unary callback answering the captured bytes), a second one
+#      that answers from its own thread (--answer-from-thread: the framework's ceiling for a
+#      server that answers after a durable write, reported for reference) and, if etcd is
+#      installed (make bench-deps), a single-node etcd on free loopback ports;
 #   5. runs BENCH_ROUNDS interleaved rounds; each drives, one after the other, registryd's
-#      Resolve, the null server with the identical Resolve load, etcd's KV.Range (one small key,
+#      Resolve, the null server with the identical Resolve load (both null servers), etcd's
+#      KV.Range (one small key,
 #      same load), registryd's Health/Check, Resolve and null at half the depth, and optionally
 #      CreateRegistry (durable) and etcd's durable KV.Put at 64 writers, all with the same
 #      registry-bench load loop;
@@ -84,6 +87,15 @@ NULL_PORT=$(free_port)
 NULL_PID=$!
 PIDS+=("$NULL_PID")
 wait_port "$NULL_PORT" "$NULL_PID"
+# The same null server, finishing each call from one answering thread instead of inside the
+# handler: what answering off gRPC's threads (as registryd does once its group commit is
+# durable) costs the framework itself. A reference row, not a target.
+NULL_THREAD_PORT=$(free_port)
+"$BIN/registry-null-server" --listen="127.0.0.1:$NULL_THREAD_PORT" \
+  --response-file="$WORK/resolve.bin" --answer-from-thread >"$WORK/null-thread.log" 2>&1 &
+NULL_THREAD_PID=$!
+PIDS+=("$NULL_THREAD_PID")
+wait_port "$NULL_THREAD_PORT" "$NULL_THREAD_PID"
 
 # --- etcd (issue 6 targets: Resolve >= 2x etcd 3.4 KV.Range of one small key; CreateRegistry
 # durable >= etcd durable Put) --------------------------------------------------------------
@@ -125,6 +137,7 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "bench: round $round of $ROUNDS" >&2
   run "registryd-resolve.$round" "127.0.0.1:$PORT" resolve
   run "null-resolve.$round" "127.0.0.1:$NULL_PORT" resolve
+  run "null-thread-resolve.$round" "127.0.0.1:$NULL_THREAD_PORT" resolve
   if [[ -n "$EPORT" ]]; then run "etcd-range.$round" "127.0.0.1:$EPORT" etcd-range; fi
   run "registryd-health.$round" "127.0.0.1:$PORT" health
   # Half the depth (64 in flight).
@@ -169,7 +182,7 @@ def load(path):
             return data
     return None
 rounds = int(sys.argv[2])
-names = ["registryd-resolve", "null-resolve", "etcd-range", "registryd-health",
+names = ["registryd-resolve", "null-resolve", "null-thread-resolve", "etcd-range", "registryd-health",
          "registryd-resolve-64", "null-resolve-64", "registryd-create", "etcd-put"]
 needed = ("throughput_per_s", "p50_us", "p90_us", "p99_us", "p999_us", "errors")
 per_round = {}  # name -> [result of round 1, 2, ...] (None where a round has none)
@@ -241,6 +254,10 @@ def ratio(label, a, b, target, key="throughput_per_s"):
 
 ratio("Resolve(registryd) / Resolve(null server) throughput, 128 in flight",
       "registryd-resolve", "null-resolve", ">= 0.85")
+ratio("Null server answering off-thread / null server throughput (the ceiling for answering after a durable write)",
+      "null-thread-resolve", "null-resolve", None)
+ratio("Resolve(registryd) / null server answering off-thread throughput",
+      "registryd-resolve", "null-thread-resolve", None)
 ratio("Resolve(registryd) p99 / p50, 128 in flight", "registryd-resolve", None, "<= 3")
 ratio("Resolve(registryd) / Resolve(null server) throughput, 64 in flight",
       "registryd-resolve-64", "null-resolve-64", ">= 0.85")
