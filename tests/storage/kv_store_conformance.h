@@ -10,6 +10,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -114,6 +116,31 @@ TEST_P(KvStoreConformanceTest, BatchAppliesEveryMutationInOrder) {
   EXPECT_EQ(store_->Get("b").value_or(""), "2");
   EXPECT_EQ(store_->Get("c").value_or(""), "3");
   EXPECT_EQ(store_->Get("gone").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(KvStoreConformanceTest, ManyInterleavedMutationsOfFewKeysEndAsTheLastOne) {
+  // Large enough that a store reordering a batch (e.g. by key) must keep each key's order.
+  WriteBatch batch;
+  std::map<std::string, std::optional<std::string>> expected;
+  for (int i = 0; i < 300; ++i) {
+    const std::string key = "k" + std::to_string(i * 7 % 20);
+    if (i % 3 == 0) {
+      batch.Delete(key);
+      expected[key] = std::nullopt;
+    } else {
+      batch.Put(key, std::to_string(i));
+      expected[key] = std::to_string(i);
+    }
+  }
+  ASSERT_TRUE(store_->Write(batch).ok());
+  for (const auto& [key, value] : expected) {
+    absl::StatusOr<std::string> stored = store_->Get(key);
+    if (value.has_value()) {
+      EXPECT_EQ(stored.value_or("<absent>"), *value) << key;
+    } else {
+      EXPECT_EQ(stored.status().code(), absl::StatusCode::kNotFound) << key;
+    }
+  }
 }
 
 TEST_P(KvStoreConformanceTest, ConcurrentReadersNeverSeeHalfABatch) {
