@@ -27,6 +27,14 @@
 namespace registry::service {
 namespace {
 
+// `event` as the one event of a list, copied once (a braced list would copy it twice: into the
+// initializer_list, then out of it).
+std::vector<v1::RegistryEvent> OneEvent(const v1::RegistryEvent& event) {
+  std::vector<v1::RegistryEvent> events;
+  events.push_back(event);
+  return events;
+}
+
 // Stamps the output-only bookkeeping of a record about to be stored.
 void StampRecord(v1::Registry& record, absl::Time now, bool secret_changed) {
   *record.mutable_update_time() = ToProtoTimestamp(now);
@@ -112,7 +120,7 @@ void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending,
     auto new_hours = std::make_shared<AuditLog::NewHours>();
     if (staged.ok()) {
       pending->event.set_outcome("OK");
-      if (absl::Status audited = audit_.Stage({pending->event}, batch, new_hours.get());
+      if (absl::Status audited = audit_.Stage(OneEvent(pending->event), batch, new_hours.get());
           !audited.ok()) {
         pending->recorded = true;  // Nothing is committed; the sink is the failure.
         core::ClearSecrets(*staged);
@@ -155,8 +163,7 @@ void RegistryManager::FinishWrite(std::shared_ptr<PendingWrite> pending,
   }
   pending->event.set_outcome(absl::StatusCodeToString(result.status().code()));
   pending->event.clear_secret_fingerprints();
-  std::vector<v1::RegistryEvent> events{pending->event};
-  audit_.RecordAsync(std::move(events), [pending, result](absl::Status audited) {
+  audit_.RecordAsync(OneEvent(pending->event), [pending, result](absl::Status audited) {
     pending->done(WithAuditOutcome(result, audited));
   });
 }
