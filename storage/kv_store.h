@@ -22,7 +22,8 @@ struct KvMutation {
   std::string value;  // Empty for kDelete.
 };
 
-// A group of mutations applied all-or-nothing, in order.
+// A group of mutations applied all-or-nothing, in order: a later mutation of a key replaces an
+// earlier one. (Being atomic, mutations of different keys may be applied in any order.)
 struct WriteBatch {
   std::vector<KvMutation> mutations;
 
