@@ -28,6 +28,18 @@ struct Block {
 
 thread_local Block block;
 
+// A fresh block: the ChaCha20 keystream under a new 32-byte key from the operating system's
+// CSPRNG (randombytes_buf_deterministic), the construction the kernel's own generator uses.
+// Filling the block with randombytes_buf directly cost 16 getrandom calls (libsodium asks for at
+// most 256 bytes per call), ~14 µs each in this VM; this costs one.
+void Refill(Block& fresh) {
+  unsigned char seed[randombytes_SEEDBYTES];
+  randombytes_buf(seed, sizeof(seed));
+  randombytes_buf_deterministic(fresh.bytes, kBlockSize, seed);
+  sodium_memzero(seed, sizeof(seed));
+  fresh.used = 0;
+}
+
 }  // namespace
 
 void FillRandom(void* out, size_t size) {
@@ -42,8 +54,7 @@ void FillRandom(void* out, size_t size) {
   }
   const uint64_t generation = fork_generation.load(std::memory_order_relaxed);
   if (block.generation != generation || kBlockSize - block.used < size) {
-    randombytes_buf(block.bytes, kBlockSize);
-    block.used = 0;
+    Refill(block);
     block.generation = generation;
   }
   std::memcpy(out, block.bytes + block.used, size);
