@@ -16,6 +16,8 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "rocksdb/perf_context.h"
+#include "rocksdb/perf_level.h"
 #include "tests/storage/kv_store_conformance.h"
 
 namespace registry::storage::testing {
@@ -232,6 +234,29 @@ TEST_F(RocksDbKvStoreTest, UnsyncedWritesAreDurableAfterFlush) {
   absl::StatusOr<std::vector<KeyValue>> all = (*store)->Scan("r/users/bulk/", "", 0);
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(all->size(), 100u);
+}
+
+// A point read of a key the memtable does not hold is answered by the memtable's bloom filter
+// instead of a skiplist search (the Resolve path reads records while the memtable fills with
+// audit events). RocksDB's per-thread perf context counts the filter's answers.
+TEST_F(RocksDbKvStoreTest, MemtableBloomFilterAnswersReadsOfKeysItDoesNotHold) {
+  absl::StatusOr<std::unique_ptr<RocksDbKvStore>> store = Open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  WriteBatch batch;
+  for (int i = 0; i < 100; ++i) batch.Put("a/e/users/alice/reg-1/" + std::to_string(i), "event");
+  batch.Put("r/users/alice/reg-1", "record");
+  ASSERT_TRUE((*store)->Write(batch).ok());
+
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kEnableCount);
+  rocksdb::get_perf_context()->Reset();
+  EXPECT_EQ((*store)->Get("r/users/alice/reg-2").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->Get("r/users/bob/reg-1").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->Get("r/users/alice/reg-1").value_or("?"), "record");
+  const uint64_t misses = rocksdb::get_perf_context()->bloom_memtable_miss_count;
+  const uint64_t hits = rocksdb::get_perf_context()->bloom_memtable_hit_count;
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+  EXPECT_EQ(misses, 2u);
+  EXPECT_EQ(hits, 1u);
 }
 
 // Scan under the prefix extractor, against a std::map model, with the keys spread over several
