@@ -293,11 +293,14 @@ void CredentialResolver::WipeSecrets(v1::ResolveCredentialsResponse& response) {
 
 void CredentialResolver::ResolveCredentialsAsync(const Call& call,
                                                  const v1::ResolveCredentialsRequest& request,
-                                                 Done done) {
+                                                 Answer<v1::ResolveCredentialsResponse> answer) {
   absl::StatusOr<v1::ResolveCredentialsResponse> response = Resolve(call.caller, request);
   std::vector<v1::RegistryEvent> events;
   if (response.ok()) {
     events = EventsFor(call, request, *response);
+    // Encoded here, where it was built; handed out only once the audit trail holds the events.
+    answer.prepare(*response);
+    WipeSecrets(*response);
   } else {
     v1::RegistryEvent& event =
         events.emplace_back(audit_.NewEvent(call, "CredentialService/ResolveCredentials"));
@@ -307,24 +310,18 @@ void CredentialResolver::ResolveCredentialsAsync(const Call& call,
     event.set_action(request.action());
     event.set_outcome(absl::StatusCodeToString(response.status().code()));
   }
-  // Handed out only once the audit trail holds the events.
-  auto answer =
-      std::make_shared<absl::StatusOr<v1::ResolveCredentialsResponse>>(std::move(response));
   audit_.RecordAsync(std::move(events),
-                     [answer, done = std::move(done)](absl::Status audited) mutable {
-                       if (!audited.ok()) {
-                         if (answer->ok()) WipeSecrets(**answer);
-                         done(std::move(audited));
-                         return;
-                       }
-                       done(std::move(*answer));
-                     });
+                     [outcome = response.status(), finish = std::move(answer.finish)](
+                         absl::Status audited) { finish(audited.ok() ? outcome : audited); });
 }
 
 absl::StatusOr<v1::ResolveCredentialsResponse> CredentialResolver::ResolveCredentials(
     const Call& call, const v1::ResolveCredentialsRequest& request) {
-  return Await<absl::StatusOr<v1::ResolveCredentialsResponse>>(
-      [&](Done done) { ResolveCredentialsAsync(call, request, std::move(done)); });
+  return Await<absl::StatusOr<v1::ResolveCredentialsResponse>>([&](auto done) {
+    ResolveCredentialsAsync(call, request,
+                            Answer<v1::ResolveCredentialsResponse>::Collect(
+                                std::move(done), &CredentialResolver::WipeSecrets));
+  });
 }
 
 std::vector<v1::RegistryEvent> CredentialResolver::EventsFor(

@@ -8,6 +8,7 @@
 #include "cloudmanager/registry/v1/credential_service.pb.h"
 #include "server/auth/principal.h"
 #include "server/seal/barrier.h"
+#include "server/service/answer.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
 #include "server/service/owner_index_cache.h"
@@ -22,8 +23,6 @@ namespace v1 = ::cloudmanager::registry::v1;
 // registries that answer, each at most once per call.
 class CredentialResolver final {
  public:
-  using Done = std::function<void(absl::StatusOr<v1::ResolveCredentialsResponse>)>;
-
   // `barrier`, `audit` and `index_cache` (optional; shared with the RegistryManager that
   // invalidates it) must outlive the resolver.
   CredentialResolver(seal::Barrier& barrier, AuditLog& audit,
@@ -39,11 +38,12 @@ class CredentialResolver final {
   // Every call is an audit event (one per registry whose credentials were handed out, with the
   // images it answered and the fingerprint of the secret version); when the audit log cannot
   // record it, the call fails with UNAVAILABLE and hands nothing out.
-  // The answer is computed on the calling thread; `done` runs exactly once with it after its
-  // audit events are durable (group commit: possibly on the barrier's committer thread, so it
-  // must not block). `request` is only read before this returns.
+  // The answer is computed on the calling thread and handed to `answer.prepare` there (then
+  // wiped and freed); `answer.finish` runs exactly once, after the audit events are durable
+  // (group commit: possibly on the barrier's reporter thread, so it must not block): OK hands the
+  // prepared answer out, an error discards it. `request` is only read before this returns.
   void ResolveCredentialsAsync(const Call& call, const v1::ResolveCredentialsRequest& request,
-                               Done done);
+                               Answer<v1::ResolveCredentialsResponse> answer);
 
   // Overwrites the secrets an answer carries (passwords, tokens, the docker config), for the
   // caller to run once the answer has been encoded for the wire.

@@ -15,6 +15,7 @@
 #include "server/auth/principal.h"
 #include "server/core/registry_index.h"
 #include "server/seal/barrier.h"
+#include "server/service/answer.h"
 #include "server/service/audit_log.h"
 #include "server/service/call.h"
 #include "server/service/owner_index_cache.h"
@@ -54,12 +55,13 @@ class RegistryManager final {
   RegistryManager(const RegistryManager&) = delete;
   RegistryManager& operator=(const RegistryManager&) = delete;
 
-  using RegistryDone = std::function<void(absl::StatusOr<v1::Registry>)>;
   using StatusDone = std::function<void(absl::Status)>;
 
-  // The writes come in two forms. The *Async one holds no thread while the write syncs: `done`
-  // runs exactly once with the outcome, on this thread (refused before any write) or on the
-  // barrier's committer thread (once the change and its audit event are durable); it must not
+  // The writes come in two forms. The *Async one holds no thread while the write syncs: the
+  // answer (Create, Update: the registry as stored, without secrets) goes to `answer.prepare`
+  // on the thread that staged the write, before the write; `answer.finish` (Delete: `done`) runs
+  // exactly once with the outcome, on this thread (refused before any write) or on the
+  // barrier's reporter thread (once the change and its audit event are durable); it must not
   // block. The owner's later writes wait for it without holding a thread either. The plain one
   // waits for that outcome. REQUIRES (plain form): not called from a barrier callback.
 
@@ -68,13 +70,13 @@ class RegistryManager final {
   absl::StatusOr<v1::Registry> CreateRegistry(const Call& call,
                                               const v1::CreateRegistryRequest& request);
   void CreateRegistryAsync(const Call& call, const v1::CreateRegistryRequest& request,
-                           RegistryDone done);
+                           Answer<v1::Registry> answer);
   // INVALID_ARGUMENT (update_mask, registry.*), PERMISSION_DENIED, NOT_FOUND, ABORTED on a stale
   // etag, FAILED_PRECONDITION for the global registry.
   absl::StatusOr<v1::Registry> UpdateRegistry(const Call& call,
                                               const v1::UpdateRegistryRequest& request);
   void UpdateRegistryAsync(const Call& call, const v1::UpdateRegistryRequest& request,
-                           RegistryDone done);
+                           Answer<v1::Registry> answer);
   // Like UpdateRegistry for its codes.
   absl::Status DeleteRegistry(const Call& call, const v1::DeleteRegistryRequest& request);
   void DeleteRegistryAsync(const Call& call, const v1::DeleteRegistryRequest& request,
@@ -100,7 +102,7 @@ class RegistryManager final {
     std::string registry_id;  // Empty: the server picks one.
     v1::Registry record;      // As requested, defaults applied; holds the secret.
   };
-  // A write in progress: its audit event and its caller's `done` (registry_writes.cc).
+  // A write in progress: its audit event and its caller's answer (registry_writes.cc).
   struct PendingWrite;
   // Holding the owner's turn: checks the stored state (`index` is the owner's stored index) and
   // stages the change (record and index, changing `index` to what it stores) into the batch,
@@ -111,21 +113,22 @@ class RegistryManager final {
                                                       core::storage_v1::RegistryIndex& index,
                                                       storage::WriteBatch& batch) &&>;
 
-  // A write of `method` by `call`'s caller, answered through `done`.
+  // A write of `method` by `call`'s caller, answered through `answer` (Delete: no prepare).
   std::shared_ptr<PendingWrite> NewPendingWrite(const Call& call, std::string_view method,
-                                                RegistryDone done) const;
+                                                Answer<v1::Registry> answer) const;
   // Runs `stage` with `owner`'s turn and index, adds the event (outcome OK; appended to the
   // audit sink) to its batch and hands the batch to Barrier::WriteAsync; once it is durable (or
   // failed) keeps the changed index for the owner's next write (durable only), drops the
-  // resolver's cached index of `owner`, gives the turn back and finishes `pending`.
+  // resolver's cached index of `owner`, gives the turn back and finishes `pending`. The answer
+  // (the stored record without secrets) is prepared before the write, on the staging thread.
   void RunOwnerWrite(std::shared_ptr<PendingWrite> pending, const core::OwnerName& owner,
                      StageFn stage);
   // `owner`'s stored index, from written_indexes_ or the store. REQUIRES: holding its turn.
   absl::StatusOr<core::storage_v1::RegistryIndex> TakeIndex(const core::OwnerName& owner,
                                                             const std::string& owner_name);
-  // Records the failure event of `pending` unless it was recorded, then calls its `done`;
-  // never blocks.
-  void FinishWrite(std::shared_ptr<PendingWrite> pending, absl::StatusOr<v1::Registry> result);
+  // Records the failure event of `pending` unless it was recorded, then finishes its answer
+  // with `outcome`; never blocks.
+  void FinishWrite(std::shared_ptr<PendingWrite> pending, absl::Status outcome);
 
   // The parts of a create that need no stored state: parse, validate, authorize.
   absl::StatusOr<CreatePlan> PlanCreate(const auth::Principal& caller,

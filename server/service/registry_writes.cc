@@ -71,11 +71,10 @@ void AddSecretFingerprint(const AuditLog& audit, const v1::Registry& record,
 }
 
 // The outcome a caller sees: the use case's, unless recording its event failed differently.
-absl::StatusOr<v1::Registry> WithAuditOutcome(absl::StatusOr<v1::Registry> result,
-                                              const absl::Status& audited) {
-  if (audited.ok()) return result;
-  if (result.ok() || audited.code() != result.status().code()) return audited;
-  return result;
+absl::Status WithAuditOutcome(absl::Status outcome, const absl::Status& audited) {
+  if (audited.ok()) return outcome;
+  if (outcome.ok() || audited.code() != outcome.code()) return audited;
+  return outcome;
 }
 
 }  // namespace
@@ -83,16 +82,16 @@ absl::StatusOr<v1::Registry> WithAuditOutcome(absl::StatusOr<v1::Registry> resul
 struct RegistryManager::PendingWrite {
   v1::RegistryEvent event;
   bool recorded = false;  // The event went out with a batch (or the sink refused it).
-  RegistryDone done;
+  Answer<v1::Registry> answer;
 };
 
 // ---- the shared write path ----
 
 std::shared_ptr<RegistryManager::PendingWrite> RegistryManager::NewPendingWrite(
-    const Call& call, std::string_view method, RegistryDone done) const {
+    const Call& call, std::string_view method, Answer<v1::Registry> answer) const {
   auto pending = std::make_shared<PendingWrite>();
   pending->event = audit_.NewEvent(call, method);
-  pending->done = std::move(done);
+  pending->answer = std::move(answer);
   return pending;
 }
 
@@ -133,10 +132,16 @@ void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending,
       FinishWrite(std::move(pending), staged.status());
       return;
     }
-    // std::function needs copyable captures: the turn and the record travel by shared_ptr.
+    // The answer is encoded here, where it was built; it is handed out once the write is durable.
+    if (pending->answer.prepare) {
+      v1::Registry answer = WithoutSecrets(*std::move(staged));
+      pending->answer.prepare(answer);
+    } else {
+      core::ClearSecrets(*staged);
+    }
+    // std::function needs copyable captures: the turn travels by shared_ptr.
     auto held = std::make_shared<OwnerWriteQueue::Turn>(std::move(turn));
-    auto record = std::make_shared<v1::Registry>(*std::move(staged));
-    barrier_.WriteAsync(std::move(batch), [this, owner, pending, held, record, index,
+    barrier_.WriteAsync(std::move(batch), [this, owner, pending, held, index,
                                            new_hours](absl::Status written) mutable {
       pending->recorded = written.ok();  // On failure, FinishWrite records the real outcome.
       if (written.ok()) {
@@ -145,26 +150,20 @@ void RegistryManager::RunOwnerWrite(std::shared_ptr<PendingWrite> pending,
       }
       if (options_.index_cache != nullptr) options_.index_cache->Invalidate(owner);
       held->Release();
-      if (!written.ok()) {
-        core::ClearSecrets(*record);
-        FinishWrite(std::move(pending), written);
-        return;
-      }
-      FinishWrite(std::move(pending), WithoutSecrets(std::move(*record)));
+      FinishWrite(std::move(pending), written);
     });
   });
 }
 
-void RegistryManager::FinishWrite(std::shared_ptr<PendingWrite> pending,
-                                  absl::StatusOr<v1::Registry> result) {
+void RegistryManager::FinishWrite(std::shared_ptr<PendingWrite> pending, absl::Status outcome) {
   if (pending->recorded) {
-    pending->done(std::move(result));
+    pending->answer.finish(std::move(outcome));
     return;
   }
-  pending->event.set_outcome(absl::StatusCodeToString(result.status().code()));
+  pending->event.set_outcome(absl::StatusCodeToString(outcome.code()));
   pending->event.clear_secret_fingerprints();
-  audit_.RecordAsync(OneEvent(pending->event), [pending, result](absl::Status audited) {
-    pending->done(WithAuditOutcome(result, audited));
+  audit_.RecordAsync(OneEvent(pending->event), [pending, outcome](absl::Status audited) {
+    pending->answer.finish(WithAuditOutcome(outcome, audited));
   });
 }
 
@@ -173,13 +172,13 @@ void RegistryManager::FinishWrite(std::shared_ptr<PendingWrite> pending,
 absl::StatusOr<v1::Registry> RegistryManager::CreateRegistry(
     const Call& call, const v1::CreateRegistryRequest& request) {
   return Await<absl::StatusOr<v1::Registry>>(
-      [&](RegistryDone done) { CreateRegistryAsync(call, request, std::move(done)); });
+      [&](auto done) { CreateRegistryAsync(call, request, Answer<v1::Registry>::Collect(done)); });
 }
 
 void RegistryManager::CreateRegistryAsync(const Call& call,
                                           const v1::CreateRegistryRequest& request,
-                                          RegistryDone done) {
-  auto pending = NewPendingWrite(call, "RegistryService/CreateRegistry", std::move(done));
+                                          Answer<v1::Registry> answer) {
+  auto pending = NewPendingWrite(call, "RegistryService/CreateRegistry", std::move(answer));
   pending->event.set_owner(request.parent());
   absl::StatusOr<CreatePlan> plan = PlanCreate(call.caller, request);
   if (!plan.ok()) {
@@ -276,13 +275,13 @@ absl::StatusOr<v1::Registry> RegistryManager::StageCreate(CreatePlan& plan,
 absl::StatusOr<v1::Registry> RegistryManager::UpdateRegistry(
     const Call& call, const v1::UpdateRegistryRequest& request) {
   return Await<absl::StatusOr<v1::Registry>>(
-      [&](RegistryDone done) { UpdateRegistryAsync(call, request, std::move(done)); });
+      [&](auto done) { UpdateRegistryAsync(call, request, Answer<v1::Registry>::Collect(done)); });
 }
 
 void RegistryManager::UpdateRegistryAsync(const Call& call,
                                           const v1::UpdateRegistryRequest& request,
-                                          RegistryDone done) {
-  auto pending = NewPendingWrite(call, "RegistryService/UpdateRegistry", std::move(done));
+                                          Answer<v1::Registry> answer) {
+  auto pending = NewPendingWrite(call, "RegistryService/UpdateRegistry", std::move(answer));
   pending->event.set_registry(request.registry().name());
   absl::StatusOr<core::RegistryName> name = CheckUpdate(call.caller, request, pending->event);
   if (!name.ok()) {
@@ -365,9 +364,8 @@ absl::Status RegistryManager::DeleteRegistry(const Call& call,
 void RegistryManager::DeleteRegistryAsync(const Call& call,
                                           const v1::DeleteRegistryRequest& request,
                                           StatusDone done) {
-  auto pending = NewPendingWrite(
-      call, "RegistryService/DeleteRegistry",
-      [done = std::move(done)](absl::StatusOr<v1::Registry> result) { done(result.status()); });
+  auto pending = NewPendingWrite(call, "RegistryService/DeleteRegistry",
+                                 Answer<v1::Registry>{.prepare = {}, .finish = std::move(done)});
   pending->event.set_registry(request.name());
   absl::StatusOr<core::RegistryName> name = core::ParseRegistryName(request.name(), "name");
   absl::Status checked = name.status();

@@ -11,8 +11,8 @@ grpc::ServerUnaryReactor* CredentialGrpcService::ResolveCredentials(
     grpc::ByteBuffer* response) {
   return ServeRawAsync<v1::ResolveCredentialsRequest, v1::ResolveCredentialsResponse>(
       *context, verifier_, limit_, *request, response,
-      [this](const service::Call& call, v1::ResolveCredentialsRequest& decoded, auto done) {
-        resolver_.ResolveCredentialsAsync(call, decoded, std::move(done));
+      [this](const service::Call& call, v1::ResolveCredentialsRequest& decoded, auto answer) {
+        resolver_.ResolveCredentialsAsync(call, decoded, std::move(answer));
       },
       // Only the wire copy of the handed-out secrets remains.
       [](v1::ResolveCredentialsResponse& answer) {

@@ -3,6 +3,7 @@
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/support/slice.h>
+#include <sodium.h>
 
 #include <map>
 #include <string>
@@ -82,6 +83,17 @@ void EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer& 
   message.SerializeWithCachedSizesToArray(const_cast<uint8_t*>(slice.begin()));
   grpc::ByteBuffer encoded(&slice, 1);
   buffer.Swap(&encoded);
+}
+
+void WipeEncoded(grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  if (buffer.Dump(&slices).ok()) {
+    // The slices are the ones EncodeResponse allocated: this process's writable memory.
+    for (grpc::Slice& slice : slices) {
+      sodium_memzero(const_cast<uint8_t*>(slice.begin()), slice.size());
+    }
+  }
+  buffer.Clear();
 }
 
 }  // namespace registry::transport

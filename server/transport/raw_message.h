@@ -19,4 +19,8 @@ absl::Status DecodeRequest(const grpc::ByteBuffer& buffer, google::protobuf::Mes
 // Serializes `message` into `buffer` (replacing its contents).
 void EncodeResponse(const google::protobuf::Message& message, grpc::ByteBuffer& buffer);
 
+// Overwrites the bytes of an encoded response that will not be sent (it may carry secrets) and
+// empties `buffer`. REQUIRES: `buffer` was filled by EncodeResponse and not handed to gRPC.
+void WipeEncoded(grpc::ByteBuffer& buffer);
+
 }  // namespace registry::transport

@@ -12,8 +12,8 @@ grpc::ServerUnaryReactor* RegistryGrpcService::CreateRegistry(grpc::CallbackServ
                                                               grpc::ByteBuffer* response) {
   return ServeRawAsync<v1::CreateRegistryRequest, v1::Registry>(
       *context, verifier_, write_limit_, *request, response,
-      [this](const service::Call& call, v1::CreateRegistryRequest& decoded, auto done) {
-        manager_.CreateRegistryAsync(call, decoded, std::move(done));
+      [this](const service::Call& call, v1::CreateRegistryRequest& decoded, auto answer) {
+        manager_.CreateRegistryAsync(call, decoded, std::move(answer));
         core::ClearSecrets(*decoded.mutable_registry());  // The manager took its own copy.
       });
 }
@@ -23,8 +23,8 @@ grpc::ServerUnaryReactor* RegistryGrpcService::UpdateRegistry(grpc::CallbackServ
                                                               grpc::ByteBuffer* response) {
   return ServeRawAsync<v1::UpdateRegistryRequest, v1::Registry>(
       *context, verifier_, write_limit_, *request, response,
-      [this](const service::Call& call, v1::UpdateRegistryRequest& decoded, auto done) {
-        manager_.UpdateRegistryAsync(call, decoded, std::move(done));
+      [this](const service::Call& call, v1::UpdateRegistryRequest& decoded, auto answer) {
+        manager_.UpdateRegistryAsync(call, decoded, std::move(answer));
         core::ClearSecrets(*decoded.mutable_registry());  // The manager took its own copy.
       });
 }
@@ -34,14 +34,10 @@ grpc::ServerUnaryReactor* RegistryGrpcService::DeleteRegistry(grpc::CallbackServ
                                                               grpc::ByteBuffer* response) {
   return ServeRawAsync<v1::DeleteRegistryRequest, google::protobuf::Empty>(
       *context, verifier_, write_limit_, *request, response,
-      [this](const service::Call& call, v1::DeleteRegistryRequest& decoded, auto done) {
-        manager_.DeleteRegistryAsync(call, decoded, [done](absl::Status deleted) {
-          if (deleted.ok()) {
-            done(google::protobuf::Empty());
-          } else {
-            done(deleted);
-          }
-        });
+      [this](const service::Call& call, v1::DeleteRegistryRequest& decoded, auto answer) {
+        google::protobuf::Empty deleted;  // A delete answers nothing but its status.
+        answer.prepare(deleted);
+        manager_.DeleteRegistryAsync(call, decoded, std::move(answer.finish));
       });
 }
 

@@ -7,9 +7,12 @@
 #include <grpcpp/support/server_callback.h>
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
+#include "server/service/answer.h"
 #include "server/transport/call_context.h"
 #include "server/transport/inflight_limit.h"
 #include "server/transport/raw_message.h"
@@ -42,9 +45,11 @@ struct KeepResponse {
 
 // For a raw callback method (ByteBuffer in and out): takes a slot of `limit` (RESOURCE_EXHAUSTED
 // at once past it), begins the call, decodes the request as `Request` (INVALID_ARGUMENT naming
-// the field when it does not parse) and runs `start(call, decoded, done)`, which must call
-// `done(absl::StatusOr<Response>)` exactly once, from any thread; the call finishes then.
-// `after_encode(response)` runs on an answer once it is encoded (e.g. to wipe its secrets).
+// the field when it does not parse) and runs `start(call, decoded, answer)` with a
+// service::Answer<Response>: `answer.prepare(response)` encodes the response at once, on the
+// use case's thread, and runs `after_encode(response)` (e.g. to wipe its secrets); the encoded
+// bytes wait until `answer.finish(status)`, which finishes the call from any thread: OK sends
+// them, an error wipes them and sends the error instead.
 template <typename Request, typename Response, typename Start, typename AfterEncode = KeepResponse>
 grpc::ServerUnaryReactor* ServeRawAsync(grpc::CallbackServerContext& context,
                                         const auth::TokenVerifier& verifier, InflightLimit& limit,
@@ -69,15 +74,24 @@ grpc::ServerUnaryReactor* ServeRawAsync(grpc::CallbackServerContext& context,
     finish(parsed);
     return reactor;
   }
-  start(*call, decoded,
-        std::function<void(absl::StatusOr<Response>)>(
-            [finish, response, after_encode](absl::StatusOr<Response> answer) {
-              if (answer.ok()) {
-                EncodeResponse(*answer, *response);
-                after_encode(*answer);
-              }
-              finish(answer.status());
-            }));
+  // The encoded response, held back until the use case finishes the call.
+  auto encoded = std::make_shared<std::optional<grpc::ByteBuffer>>();
+  service::Answer<Response> answer{
+      [encoded, after_encode](Response& prepared) {
+        EncodeResponse(prepared, encoded->emplace());
+        after_encode(prepared);
+      },
+      [finish, encoded, response](absl::Status outcome) {
+        if (outcome.ok() && encoded->has_value()) {
+          response->Swap(&**encoded);
+        } else {
+          if (encoded->has_value()) WipeEncoded(**encoded);
+          if (outcome.ok()) outcome = absl::InternalError("the call finished without an answer");
+        }
+        encoded->reset();
+        finish(outcome);
+      }};
+  start(*call, decoded, std::move(answer));
   return reactor;
 }
 

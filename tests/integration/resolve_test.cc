@@ -264,5 +264,23 @@ TEST_F(ResolveTest, OnlyResolversMayResolve) {
       grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// When the audit trail cannot take a call's events (here the audit log's disk is full), the
+// call fails UNAVAILABLE and its answer, already encoded while the events were being recorded,
+// is not sent.
+TEST(ResolveAuditTest, AnAnswerWhoseEventsCannotBeRecordedIsNotSent) {
+  ServerHarness server([](app::ServerConfig& config) { config.audit_log = "/dev/full"; });
+  auto credentials = v1::CredentialService::NewStub(server.channel());
+  v1::ResolveCredentialsRequest request;
+  request.set_owner("users/carol");
+  request.add_images("nginx");
+  request.set_action(v1::ACTION_PULL);
+  v1::ResolveCredentialsResponse response;
+  grpc::Status status = credentials->ResolveCredentials(
+      AuthContext(server.Token("deployer", "credentials.resolve")).get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_EQ(response.credentials_size(), 0);
+  EXPECT_THAT(response.docker_config_json(), IsEmpty());
+}
+
 }  // namespace
 }  // namespace registry::testing

@@ -5,12 +5,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/synchronization/notification.h"
 #include "server/core/registry_index.h"
 #include "server/seal/master_key.h"
 #include "server/seal/sealed_barrier.h"
 #include "server/service/registry_indexes.h"
 #include "server/service/registry_manager.h"
 #include "storage/memory/memory_kv_store.h"
+#include "tests/service/gated_store.h"
 
 namespace registry::service {
 namespace {
@@ -249,6 +255,64 @@ TEST_F(CredentialResolverTest, ValidationComesBeforeThePermissionCheck) {
   request.set_owner("users/alice");
   EXPECT_EQ(resolver_->ResolveCredentials(nobody, request).status().code(),
             absl::StatusCode::kPermissionDenied);
+}
+
+// The answer is prepared (encoded, by a transport) on the calling thread, secrets included,
+// and wiped there afterwards; it is released only once its audit events are durable.
+TEST(CredentialResolverAsyncTest, TheAnswerIsPreparedOnTheCallingThreadAndReleasedWhenAudited) {
+  auto store = std::make_unique<GatedStore>();
+  std::shared_ptr<Gate> gate = store->gate_;
+  seal::BarrierPtr barrier =
+      *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
+  AuditLog audit(*barrier, nullptr);
+  RegistryManager manager(*barrier, audit, RegistryManagerOptions{});
+  CredentialResolver resolver(*barrier, audit);
+  Call owner;
+  owner.caller.subject = "alice";
+  owner.caller.scopes = {"registry.write"};
+  v1::CreateRegistryRequest create;
+  create.set_parent("users/alice");
+  create.set_registry_id("ghcr");
+  create.mutable_registry()->set_display_name("GitHub");
+  create.mutable_registry()->set_server("ghcr.io");
+  create.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+  create.mutable_registry()->set_username("alice");
+  create.mutable_registry()->set_password("hunter2");
+  ASSERT_TRUE(manager.CreateRegistry(owner, create).ok());
+
+  Call deployer;
+  deployer.caller.subject = "deployer";
+  deployer.caller.scopes = {"credentials.resolve"};
+  v1::ResolveCredentialsRequest request;
+  request.set_owner("users/alice");
+  request.add_images("ghcr.io/alice/app:1");
+  request.set_action(v1::ACTION_PULL);
+  gate->Close();  // The audit events cannot become durable.
+  std::string prepared_password;
+  std::thread::id prepared_on;
+  v1::ResolveCredentialsResponse* prepared_at = nullptr;
+  absl::Notification finished;
+  absl::Status outcome = absl::UnknownError("not finished");
+  resolver.ResolveCredentialsAsync(
+      deployer, request,
+      Answer<v1::ResolveCredentialsResponse>{[&](v1::ResolveCredentialsResponse& answer) {
+                                               ASSERT_EQ(answer.credentials_size(), 1);
+                                               prepared_password = answer.credentials(0).password();
+                                               prepared_on = std::this_thread::get_id();
+                                               prepared_at = &answer;
+                                             },
+                                             [&](absl::Status status) {
+                                               outcome = std::move(status);
+                                               finished.Notify();
+                                             }});
+  EXPECT_EQ(prepared_password, "hunter2");
+  EXPECT_EQ(prepared_on, std::this_thread::get_id());
+  EXPECT_NE(prepared_at, nullptr);
+  EXPECT_FALSE(finished.HasBeenNotified());  // Not audited yet: not released.
+
+  gate->Open();
+  finished.WaitForNotification();
+  EXPECT_TRUE(outcome.ok()) << outcome;
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -14,6 +16,7 @@
 #include "server/seal/sealed_barrier.h"
 #include "server/service/timestamps.h"
 #include "storage/memory/memory_kv_store.h"
+#include "tests/service/gated_store.h"
 
 namespace registry::service {
 namespace {
@@ -121,46 +124,6 @@ TEST_F(RegistryManagerTest, SwitchingToNoneDropsTheStoredSecret) {
   EXPECT_THAT(StoredRecord("quay").password(), IsEmpty());
 }
 
-// Store writes pass while it is open and wait while it is closed.
-class Gate {
- public:
-  void Close() {
-    absl::MutexLock lock(&mu_);
-    open_ = false;
-  }
-  void Open() {
-    absl::MutexLock lock(&mu_);
-    open_ = true;
-  }
-  void Pass() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(&open_));
-  }
-
- private:
-  absl::Mutex mu_;
-  bool open_ ABSL_GUARDED_BY(mu_) = true;
-};
-
-// A MemoryKvStore whose writes go through a Gate.
-class GatedStore final : public storage::KvStore {
- public:
-  absl::StatusOr<std::string> Get(std::string_view key) override { return store_.Get(key); }
-  absl::Status Write(const storage::WriteBatch& batch) override {
-    gate_->Pass();
-    return store_.Write(batch);
-  }
-  absl::StatusOr<std::vector<storage::KeyValue>> Scan(std::string_view prefix,
-                                                      std::string_view start_after,
-                                                      size_t limit) override {
-    return store_.Scan(prefix, start_after, limit);
-  }
-  std::shared_ptr<Gate> gate_ = std::make_shared<Gate>();
-
- private:
-  storage::MemoryKvStore store_;
-};
-
 TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) {
   auto store = std::make_unique<GatedStore>();
   std::shared_ptr<Gate> gate = store->gate_;
@@ -185,14 +148,16 @@ TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) 
   absl::Notification first_done, second_done;
   absl::StatusOr<v1::Registry> first, second;
   // Both calls return while their writes cannot complete: no thread is held per create.
-  manager.CreateRegistryAsync(alice, request("first"), [&](absl::StatusOr<v1::Registry> r) {
-    first = std::move(r);
-    first_done.Notify();
-  });
-  manager.CreateRegistryAsync(alice, request("second"), [&](absl::StatusOr<v1::Registry> r) {
-    second = std::move(r);
-    second_done.Notify();
-  });
+  manager.CreateRegistryAsync(alice, request("first"),
+                              Answer<v1::Registry>::Collect([&](absl::StatusOr<v1::Registry> r) {
+                                first = std::move(r);
+                                first_done.Notify();
+                              }));
+  manager.CreateRegistryAsync(alice, request("second"),
+                              Answer<v1::Registry>::Collect([&](absl::StatusOr<v1::Registry> r) {
+                                second = std::move(r);
+                                second_done.Notify();
+                              }));
   EXPECT_FALSE(first_done.HasBeenNotified());
   EXPECT_FALSE(second_done.HasBeenNotified());
 
@@ -215,10 +180,11 @@ TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) 
   update.mutable_registry()->set_name("users/alice/registries/first");
   update.mutable_registry()->set_display_name("renamed");
   update.mutable_update_mask()->add_paths("display_name");
-  manager.UpdateRegistryAsync(alice, update, [&](absl::StatusOr<v1::Registry> r) {
-    updated = std::move(r);
-    updated_done.Notify();
-  });
+  manager.UpdateRegistryAsync(alice, update,
+                              Answer<v1::Registry>::Collect([&](absl::StatusOr<v1::Registry> r) {
+                                updated = std::move(r);
+                                updated_done.Notify();
+                              }));
   v1::DeleteRegistryRequest remove;
   remove.set_name("users/alice/registries/first");
   manager.DeleteRegistryAsync(alice, remove, [&](absl::Status s) {
@@ -236,6 +202,58 @@ TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) 
   v1::GetRegistryRequest get;
   get.set_name("users/alice/registries/first");
   EXPECT_EQ(manager.GetRegistry(alice, get).status().code(), absl::StatusCode::kNotFound);
+}
+
+// The answer of a write is prepared on the calling thread, without secrets, before the write
+// is durable (a transport encodes it there); it is released only once the write is durable.
+TEST(RegistryManagerAsyncTest, AnswersArePreparedOnTheCallingThreadBeforeTheWriteIsDurable) {
+  auto store = std::make_unique<GatedStore>();
+  std::shared_ptr<Gate> gate = store->gate_;
+  seal::BarrierPtr barrier =
+      *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
+  AuditLog audit(*barrier, nullptr);
+  RegistryManager manager(*barrier, audit, RegistryManagerOptions{});
+  Call alice;
+  alice.caller.subject = "alice";
+  alice.caller.scopes = {"registry.read", "registry.write"};
+  v1::CreateRegistryRequest request;
+  request.set_parent("users/alice");
+  request.set_registry_id("ghcr");
+  request.mutable_registry()->set_display_name("GitHub");
+  request.mutable_registry()->set_server("ghcr.io");
+  request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_USERNAME_PASSWORD);
+  request.mutable_registry()->set_username("alice");
+  request.mutable_registry()->set_password("hunter2");
+
+  gate->Close();
+  std::optional<v1::Registry> prepared;
+  std::thread::id prepared_on;
+  absl::Notification finished;
+  absl::Status outcome = absl::UnknownError("not finished");
+  manager.CreateRegistryAsync(alice, request,
+                              Answer<v1::Registry>{[&](v1::Registry& answer) {
+                                                     prepared = answer;
+                                                     prepared_on = std::this_thread::get_id();
+                                                   },
+                                                   [&](absl::Status status) {
+                                                     outcome = std::move(status);
+                                                     finished.Notify();
+                                                   }});
+  ASSERT_TRUE(prepared.has_value());
+  EXPECT_EQ(prepared_on, std::this_thread::get_id());
+  EXPECT_EQ(prepared->name(), "users/alice/registries/ghcr");
+  EXPECT_TRUE(prepared->secret_set());
+  EXPECT_THAT(prepared->password(), IsEmpty());
+  EXPECT_FALSE(finished.HasBeenNotified());  // Not durable yet: not released.
+
+  gate->Open();
+  finished.WaitForNotification();
+  EXPECT_TRUE(outcome.ok()) << outcome;
+  v1::GetRegistryRequest get;
+  get.set_name("users/alice/registries/ghcr");
+  absl::StatusOr<v1::Registry> stored = manager.GetRegistry(alice, get);
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->etag(), prepared->etag());
 }
 
 }  // namespace
