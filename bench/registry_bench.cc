@@ -74,7 +74,8 @@ ABSL_FLAG(int, owners, 1, "owners to spread get/list/resolve over (bench-0..N-1 
 ABSL_FLAG(int, registries_per_owner, 20, "registries to preload per owner (with --preload)");
 ABSL_FLAG(std::string, owner_choice, "first",
           "owner of each resolve/get/list call: first (bench-0), random (uniform over "
-          "bench-0..N-1, seeded per slot) or slot (slot i uses bench-(i mod N))");
+          "bench-0..N-1, seeded per slot), slot (slot i uses bench-(i mod N)) or sweep (every "
+          "owner once: slot i takes i, i+S, ... for S slots; the run ends when all are done)");
 ABSL_FLAG(bool, preload, false, "create the registries first (idempotent: ALREADY_EXISTS is ok)");
 ABSL_FLAG(int, preload_concurrency, 32, "owners preloaded concurrently");
 ABSL_FLAG(bool, create_same_owner, false,
@@ -129,7 +130,7 @@ const char* RpcName(Rpc rpc) {
 
 bool IsEtcd(Rpc rpc) { return rpc == Rpc::kEtcdRange || rpc == Rpc::kEtcdPut; }
 
-enum class OwnerChoice { kFirst, kRandom, kSlot };
+enum class OwnerChoice { kFirst, kRandom, kSlot, kSweep };
 
 bool ParseRpc(const std::string& name, Rpc* rpc) {
   for (Rpc r : {Rpc::kResolve, Rpc::kGet, Rpc::kList, Rpc::kCreate, Rpc::kHealth, Rpc::kEtcdRange,
@@ -424,6 +425,7 @@ struct Shared {
   int active_slots ABSL_GUARDED_BY(mu) = 0;
   SharedCreateOwner create_owner;
   OwnerChoice owner_choice = OwnerChoice::kFirst;
+  int slots = 1;  // Slots in all (the sweep's stride).
   std::string run_id;
   std::string etcd_value;
 };
@@ -456,9 +458,11 @@ class Slot {
         fixed_owner_ = index % owners_;
         break;
       case OwnerChoice::kRandom:
+      case OwnerChoice::kSweep:
         fixed_owner_ = -1;
         break;
     }
+    sweep_next_ = index;
     if (rpc_ == Rpc::kResolve) {
       resolve_request_ = ResolveRequest(tokens_.OwnerId(std::max(fixed_owner_, 0)), images_);
     }
@@ -473,10 +477,20 @@ class Slot {
 
  private:
   // The owner number of the next resolve/get/list call.
-  int NextOwner() { return fixed_owner_ >= 0 ? fixed_owner_ : pick_(rng_); }
+  int NextOwner() {
+    if (fixed_owner_ >= 0) return fixed_owner_;
+    if (shared_.owner_choice != OwnerChoice::kSweep) return pick_(rng_);
+    const int owner = sweep_next_;
+    sweep_next_ += shared_.slots;
+    return owner;
+  }
+  // With --owner-choice=sweep: this slot has issued a call for each of its owners.
+  bool SweepDone() const {
+    return shared_.owner_choice == OwnerChoice::kSweep && sweep_next_ >= owners_;
+  }
 
   void Issue() {
-    if (shared_.stop.load(std::memory_order_relaxed)) {
+    if (shared_.stop.load(std::memory_order_relaxed) || SweepDone()) {
       absl::MutexLock lock(&shared_.mu);
       --shared_.active_slots;
       return;
@@ -595,7 +609,8 @@ class Slot {
   Shared& shared_;
   const std::vector<std::string>& images_;
   const int owners_;
-  int fixed_owner_ = 0;  // -1: random owner per call.
+  int fixed_owner_ = 0;  // -1: random owner per call (or the sweep's next).
+  int sweep_next_ = 0;   // With --owner-choice=sweep: the owner of this slot's next call.
   std::mt19937_64 rng_;
   std::uniform_int_distribution<int> pick_;
   std::unique_ptr<v1::CredentialService::Stub> credential_;
@@ -686,6 +701,8 @@ int main(int argc, char** argv) {
     owner_choice = OwnerChoice::kRandom;
   } else if (choice == "slot") {
     owner_choice = OwnerChoice::kSlot;
+  } else if (choice == "sweep") {
+    owner_choice = OwnerChoice::kSweep;
   } else {
     std::cerr << "registry-bench: unknown --owner-choice " << choice << "\n";
     return 2;
@@ -718,6 +735,7 @@ int main(int argc, char** argv) {
 
   Shared shared(tokens);
   shared.owner_choice = owner_choice;
+  shared.slots = concurrency * inflight;
   shared.run_id = absl::StrCat(absl::ToUnixMillis(absl::Now()));
   shared.etcd_value = EtcdValue();
   std::vector<std::shared_ptr<grpc::Channel>> channels;
@@ -746,14 +764,22 @@ int main(int argc, char** argv) {
     shared.active_slots = static_cast<int>(slots.size());
   }
   for (auto& slot : slots) slot->Start();
-  std::this_thread::sleep_until(shared.measure_end);
+  // Until the window ends (or, sweeping, every slot is done), then until every call is back.
+  const auto all_done = absl::Condition(
+      +[](int* active) { return *active == 0; }, &shared.active_slots);
+  {
+    absl::MutexLock lock(&shared.mu);
+    shared.mu.AwaitWithTimeout(all_done, absl::FromChrono(shared.measure_end - Clock::now()));
+  }
+  const Clock::time_point stopped = std::min(Clock::now(), shared.measure_end);
   shared.stop.store(true);
   {
     absl::MutexLock lock(&shared.mu);
-    shared.mu.Await(absl::Condition(
-        +[](int* active) { return *active == 0; }, &shared.active_slots));
+    shared.mu.Await(all_done);
   }
-  const double seconds = std::chrono::duration<double>(duration).count();
+  const double seconds =
+      std::chrono::duration<double>(std::max(stopped - shared.measure_start, Clock::duration(1)))
+          .count();
 
   // Merge per RPC kind.
   std::map<Rpc, Stats> merged;
