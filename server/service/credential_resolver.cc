@@ -34,12 +34,13 @@ struct ValidatedRequest {
   core::OwnerName owner;
   std::vector<core::ImageReference> images{};
   std::optional<core::RegistryName> registry{};
+  bool explain = false;
 };
 
 absl::StatusOr<ValidatedRequest> Validate(const v1::ResolveCredentialsRequest& request) {
   absl::StatusOr<core::OwnerName> owner = core::ParseOwnerName(request.owner(), "owner");
   if (!owner.ok()) return owner.status();
-  ValidatedRequest validated{.owner = *std::move(owner)};
+  ValidatedRequest validated{.owner = *std::move(owner), .explain = request.explain()};
   std::vector<core::FieldViolation> violations;
   if (!request.registry().empty()) {
     absl::StatusOr<core::RegistryName> name =
@@ -75,6 +76,7 @@ absl::StatusOr<ValidatedRequest> Validate(const v1::ResolveCredentialsRequest& r
 struct Candidates {
   IndexedRegistriesPtr registries;
   std::vector<std::optional<v1::Registry>> records{};  // Parallel to *registries.
+  std::vector<std::string> servers{};  // With `explain`: each one's server as stored.
 
   Candidates() = default;
   Candidates(const Candidates&) = delete;
@@ -120,28 +122,26 @@ absl::Status SetSingleCandidate(v1::Registry record, std::string registry_id,
   }
   auto single = std::make_shared<IndexedRegistries>(1);
   IndexedRegistry& registry = single->front();
-  registry.match = {
-      .name = record.name(),
-      .server = *std::move(server),
-      .create_time_nanos = absl::ToUnixNanos(FromProtoTimestamp(record.create_time()))};
+  registry.server = *std::move(server);
   registry.registry_id = std::move(registry_id);
-  registry.server = record.server();
   candidates.Set(std::move(single));
+  candidates.servers = {record.server()};
   candidates.records.front() = std::move(record);
   return absl::OkStatus();
 }
 
-// `owner`'s registries from its stored index (none when there is no index).
-absl::StatusOr<IndexedRegistriesPtr> ReadIndex(seal::Barrier& barrier,
-                                               const core::OwnerName& owner) {
+// `owner`'s registries from its stored index (none when there is no index), and with
+// `servers`, each one's server as stored.
+absl::StatusOr<IndexedRegistriesPtr> ReadIndex(seal::Barrier& barrier, const core::OwnerName& owner,
+                                               std::vector<std::string>* servers = nullptr) {
   absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier, owner);
   if (!index.ok()) return index.status();
   auto registries = std::make_shared<IndexedRegistries>();
   registries->reserve(index->entries_size());
   for (const core::storage_v1::RegistryIndexEntry& entry : index->entries()) {
-    registries->push_back({.match = core::CandidateOf(entry),
-                           .registry_id = entry.registry_id(),
-                           .server = entry.server()});
+    registries->push_back(
+        {.server = core::CandidateOf(entry).server, .registry_id = entry.registry_id()});
+    if (servers != nullptr) servers->push_back(entry.server());
   }
   return registries;  // The index is stored in TriedBefore order.
 }
@@ -163,6 +163,15 @@ absl::Status LoadCandidates(seal::Barrier& barrier, OwnerIndexCache* cache,
     if (!record.ok()) return record.status();
     return SetSingleCandidate(*std::move(record), request.registry->registry_id, candidates);
   }
+  if (request.explain) {
+    // Explaining shows each registry's server as stored, which the cache leaves out; explain
+    // is for people, so it reads the index.
+    absl::StatusOr<IndexedRegistriesPtr> read =
+        ReadIndex(barrier, request.owner, &candidates.servers);
+    if (!read.ok()) return read.status();
+    candidates.Set(*std::move(read));
+    return absl::OkStatus();
+  }
   const std::string owner = request.owner.ToString();
   IndexedRegistriesPtr cached = cache != nullptr ? cache->Find(owner) : nullptr;
   if (cached != nullptr) {
@@ -177,14 +186,21 @@ absl::Status LoadCandidates(seal::Barrier& barrier, OwnerIndexCache* cache,
   return absl::OkStatus();
 }
 
+// The resource name of `owner`'s candidate `registry`.
+std::string NameOf(const core::OwnerName& owner, const IndexedRegistry& registry) {
+  if (registry.registry_id.empty()) return std::string(core::kGlobalRegistryName);
+  return core::RegistryName{.owner = owner, .registry_id = registry.registry_id}.ToString();
+}
+
 // Resolves one image against the ordered candidates; returns the position of the registry
-// that answered, or -1.
-int ResolveImage(const IndexedRegistries& registries, const core::ImageKey& key, bool explain,
-                 v1::ResolvedCredential& out) {
+// that answered, or -1. With `explain`, says why each candidate did or did not answer.
+int ResolveImage(const core::OwnerName& owner, const Candidates& candidates,
+                 const core::ImageKey& key, bool explain, v1::ResolvedCredential& out) {
+  const IndexedRegistries& registries = *candidates.registries;
   int chosen = -1;
   for (size_t i = 0; i < registries.size(); ++i) {
     const IndexedRegistry& registry = registries[i];
-    core::MatchOutcome outcome = core::MatchServer(registry.match.server, key);
+    core::MatchOutcome outcome = core::MatchServer(registry.server, key);
     const bool chosen_now = outcome.matched && chosen < 0;
     if (chosen_now) chosen = static_cast<int>(i);
     if (!explain) {
@@ -192,13 +208,13 @@ int ResolveImage(const IndexedRegistries& registries, const core::ImageKey& key,
       continue;
     }
     v1::MatchExplanation* explanation = out.add_explanation();
-    explanation->set_registry(registry.match.name);
-    explanation->set_server(registry.server);
+    explanation->set_registry(NameOf(owner, registry));
+    explanation->set_server(candidates.servers[i]);
     explanation->set_matched(outcome.matched);
     explanation->set_chosen(chosen_now);
     explanation->set_reason(
         outcome.matched && !chosen_now
-            ? absl::StrCat("matched, but ", registries[chosen].match.name, " is more specific")
+            ? absl::StrCat("matched, but ", NameOf(owner, registries[chosen]), " is more specific")
             : outcome.reason);
   }
   return chosen;
@@ -247,7 +263,7 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
     v1::ResolvedCredential* out = response.add_credentials();
     out->set_image(request.images(i));
     out->set_reference(image.Normalized());
-    const int chosen = ResolveImage(registries, key, request.explain(), *out);
+    const int chosen = ResolveImage(validated.owner, candidates, key, request.explain(), *out);
     if (chosen < 0 && validated.registry.has_value()) {
       return fail(absl::FailedPreconditionError(absl::StrCat("registry ", request.registry(),
                                                              " does not match images[", i, "] (",
@@ -257,7 +273,7 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
       absl::StatusOr<const v1::Registry*> record =
           EnsureRecord(barrier, validated.owner, candidates, chosen);
       if (!record.ok()) return fail(record.status());
-      out->set_registry(registries[chosen].match.name);
+      out->set_registry(NameOf(validated.owner, registries[chosen]));
       core::FillCredentials(**record, key, *out);
     } else {
       core::FillAnonymous(key, *out);
@@ -270,7 +286,7 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
     }
     if (!out->anonymous()) {
       config_entries.push_back({.server = out->server(),
-                                .registry_path = registries[chosen].match.server.path_segments,
+                                .registry_path = registries[chosen].server.path_segments,
                                 .username = out->username(),
                                 .password = out->password(),
                                 .email = out->email()});

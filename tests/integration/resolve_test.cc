@@ -2,7 +2,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "tests/support/server_harness.h"
@@ -213,6 +215,20 @@ TEST_F(ResolveTest, ExplainListsEveryRegistryInTheOrderTried) {
   // Without explain there is none.
   ASSERT_TRUE(Resolve("users/alice", {"ghcr.io/team/app"}, &response).ok());
   EXPECT_THAT(response.credentials(0).explanation(), IsEmpty());
+  // Explaining again (the owner's registries are cached now, without their servers as stored)
+  // still shows each server as stored and names the registry that was more specific.
+  ASSERT_TRUE(Resolve("users/alice", {"ghcr.io/team/app"}, &response, v1::ACTION_PULL, "",
+                      /*explain=*/true)
+                  .ok());
+  std::map<std::string, std::string> server_of;
+  std::string not_chosen_reason;
+  for (const auto& step : response.credentials(0).explanation()) {
+    server_of[step.registry()] = step.server();
+    if (step.matched() && !step.chosen()) not_chosen_reason = step.reason();
+  }
+  EXPECT_EQ(server_of["users/alice/registries/ghcr-team"], "ghcr.io/team");
+  EXPECT_EQ(server_of["users/alice/registries/hub"], "https://index.docker.io/v1/");
+  EXPECT_EQ(not_chosen_reason, "matched, but users/alice/registries/ghcr-team is more specific");
 }
 
 TEST_F(ResolveTest, BatchOfOneHundredResolvesInOrder) {

@@ -10,9 +10,9 @@
 namespace registry::service {
 namespace {
 
-IndexedRegistriesPtr Registries(const std::string& name) {
+IndexedRegistriesPtr Registries(const std::string& registry_id) {
   auto registries = std::make_shared<IndexedRegistries>(1);
-  registries->front().match.name = name;
+  registries->front().registry_id = registry_id;
   return registries;
 }
 
@@ -21,7 +21,7 @@ TEST(OwnerIndexCacheTest, InsertFindInvalidate) {
   EXPECT_EQ(cache.Find("users/alice"), nullptr);
   cache.Insert("users/alice", cache.Ticket("users/alice"), Registries("a"));
   ASSERT_NE(cache.Find("users/alice"), nullptr);
-  EXPECT_EQ(cache.Find("users/alice")->front().match.name, "a");
+  EXPECT_EQ(cache.Find("users/alice")->front().registry_id, "a");
   cache.Invalidate("users/alice");
   EXPECT_EQ(cache.Find("users/alice"), nullptr);
 }
@@ -35,7 +35,7 @@ TEST(OwnerIndexCacheTest, ALoadThatRacedWithAWriteIsNotCached) {
   // A load that starts after the write is cached.
   cache.Insert("users/alice", cache.Ticket("users/alice"), Registries("fresh"));
   ASSERT_NE(cache.Find("users/alice"), nullptr);
-  EXPECT_EQ(cache.Find("users/alice")->front().match.name, "fresh");
+  EXPECT_EQ(cache.Find("users/alice")->front().registry_id, "fresh");
 }
 
 TEST(OwnerIndexCacheTest, HeldEntriesOutliveInvalidation) {
@@ -43,7 +43,7 @@ TEST(OwnerIndexCacheTest, HeldEntriesOutliveInvalidation) {
   cache.Insert("users/alice", cache.Ticket("users/alice"), Registries("a"));
   IndexedRegistriesPtr held = cache.Find("users/alice");
   cache.Invalidate("users/alice");
-  EXPECT_EQ(held->front().match.name, "a");  // A resolve in progress keeps its snapshot.
+  EXPECT_EQ(held->front().registry_id, "a");  // A resolve in progress keeps its snapshot.
 }
 
 TEST(OwnerIndexCacheTest, SizeStaysBounded) {
