@@ -719,7 +719,7 @@ int main(int argc, char** argv) {
     }
   }
   if (owner_choice != OwnerChoice::kFirst && absl::GetFlag(FLAGS_owners) > 1 && !tokens.minting()) {
-    std::cerr << "registry-bench: --owner-choice=random|slot with --owners > 1 needs "
+    std::cerr << "registry-bench: --owner-choice=random|slot|sweep with --owners > 1 needs "
                  "--signing-key (owners bench-0..N-1)\n";
     return 2;
   }
