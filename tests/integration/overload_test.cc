@@ -6,7 +6,9 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <fstream>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -152,7 +154,15 @@ TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
-      auto stub = v1::RegistryService::NewStub(server.OwnConnection(w));
+      // This test is about the server's refusals, not the client's connection setup: under CI
+      // load one writer's connect failed once ("failed to connect to all addresses"), and the
+      // channel then failed that writer's every call with UNAVAILABLE for the rest of the run.
+      // So each writer connects first, and its calls wait for a dropped connection to come
+      // back (wait_for_ready) instead of failing at once; a server that stops answering still
+      // fails the test (DEADLINE_EXCEEDED after AuthContext's 10 s).
+      std::shared_ptr<grpc::Channel> channel = server.OwnConnection(w);
+      channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10));
+      auto stub = v1::RegistryService::NewStub(channel);
       const std::string owner = "writer-" + std::to_string(w);
       const std::string token = server.UserToken(owner);
       for (int i = 0; !stop.load() && created[w] < 50; ++i) {
@@ -163,7 +173,9 @@ TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
         request.mutable_registry()->set_server("ghcr.io");
         request.mutable_registry()->set_credential_type(v1::CREDENTIAL_TYPE_NONE);
         v1::Registry response;
-        grpc::Status status = stub->CreateRegistry(AuthContext(token).get(), request, &response);
+        std::unique_ptr<grpc::ClientContext> context = AuthContext(token);
+        context->set_wait_for_ready(true);
+        grpc::Status status = stub->CreateRegistry(context.get(), request, &response);
         if (status.ok()) ++created[w];
         tally.Add(status);
       }
