@@ -20,6 +20,11 @@
 
 namespace registry::service {
 
+// The error of a call whose use case finished OK without preparing an answer (a bug).
+inline absl::Status NoAnswerError() {
+  return absl::InternalError("the call finished without an answer");
+}
+
 template <typename Response>
 struct Answer {
   std::function<void(Response&)> prepare;
@@ -32,9 +37,7 @@ struct Answer {
     auto kept = std::make_shared<std::optional<Response>>();
     return Answer{[kept](Response& response) { kept->emplace(std::move(response)); },
                   [kept, done = std::move(done), wipe = std::move(wipe)](absl::Status status) {
-                    if (status.ok() && !kept->has_value()) {
-                      status = absl::InternalError("the call finished without an answer");
-                    }
+                    if (status.ok() && !kept->has_value()) status = NoAnswerError();
                     if (!status.ok()) {
                       if (kept->has_value() && wipe) wipe(**kept);
                       done(std::move(status));

@@ -45,8 +45,8 @@ class CredentialResolver final {
   void ResolveCredentialsAsync(const Call& call, const v1::ResolveCredentialsRequest& request,
                                Answer<v1::ResolveCredentialsResponse> answer);
 
-  // Overwrites the secrets an answer carries (passwords, tokens, the docker config), for the
-  // caller to run once the answer has been encoded for the wire.
+  // Overwrites the secrets an answer carries (passwords, tokens, the docker config). The resolver
+  // runs it on its answer once prepared; the blocking form on an answer it discards.
   static void WipeSecrets(v1::ResolveCredentialsResponse& response);
 
   // ResolveCredentialsAsync, waiting for the answer.

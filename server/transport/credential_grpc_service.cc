@@ -12,11 +12,9 @@ grpc::ServerUnaryReactor* CredentialGrpcService::ResolveCredentials(
   return ServeRawAsync<v1::ResolveCredentialsRequest, v1::ResolveCredentialsResponse>(
       *context, verifier_, limit_, *request, response,
       [this](const service::Call& call, v1::ResolveCredentialsRequest& decoded, auto answer) {
+        // The resolver wipes its answer once prepared: only the wire copy of the secrets
+        // remains.
         resolver_.ResolveCredentialsAsync(call, decoded, std::move(answer));
-      },
-      // Only the wire copy of the handed-out secrets remains.
-      [](v1::ResolveCredentialsResponse& answer) {
-        service::CredentialResolver::WipeSecrets(answer);
       });
 }
 

@@ -37,24 +37,18 @@ grpc::Status Serve(grpc::ServerContext& context, const auth::TokenVerifier& veri
   }
 }
 
-// Does nothing to an encoded response (the default of ServeRawAsync's `after_encode`).
-struct KeepResponse {
-  template <typename Response>
-  void operator()(Response&) const {}
-};
-
 // For a raw callback method (ByteBuffer in and out): takes a slot of `limit` (RESOURCE_EXHAUSTED
 // at once past it), begins the call, decodes the request as `Request` (INVALID_ARGUMENT naming
 // the field when it does not parse) and runs `start(call, decoded, answer)` with a
 // service::Answer<Response>: `answer.prepare(response)` encodes the response at once, on the
-// use case's thread, and runs `after_encode(response)` (e.g. to wipe its secrets); the encoded
-// bytes wait until `answer.finish(status)`, which finishes the call from any thread: OK sends
-// them, an error wipes them and sends the error instead.
-template <typename Request, typename Response, typename Start, typename AfterEncode = KeepResponse>
+// use case's thread (which then wipes and frees it); the encoded bytes wait until
+// `answer.finish(status)`, which finishes the call from any thread: OK sends them, an error
+// wipes them and sends the error instead.
+template <typename Request, typename Response, typename Start>
 grpc::ServerUnaryReactor* ServeRawAsync(grpc::CallbackServerContext& context,
                                         const auth::TokenVerifier& verifier, InflightLimit& limit,
                                         const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
-                                        Start start, AfterEncode after_encode = {}) {
+                                        Start start) {
   grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
   if (!limit.TryAcquire()) {
     reactor->Finish(limit.Refusal());
@@ -77,16 +71,13 @@ grpc::ServerUnaryReactor* ServeRawAsync(grpc::CallbackServerContext& context,
   // The encoded response, held back until the use case finishes the call.
   auto encoded = std::make_shared<std::optional<grpc::ByteBuffer>>();
   service::Answer<Response> answer{
-      [encoded, after_encode](Response& prepared) {
-        EncodeResponse(prepared, encoded->emplace());
-        after_encode(prepared);
-      },
+      [encoded](Response& prepared) { EncodeResponse(prepared, encoded->emplace()); },
       [finish, encoded, response](absl::Status outcome) {
         if (outcome.ok() && encoded->has_value()) {
           response->Swap(&**encoded);
         } else {
           if (encoded->has_value()) WipeEncoded(**encoded);
-          if (outcome.ok()) outcome = absl::InternalError("the call finished without an answer");
+          if (outcome.ok()) outcome = service::NoAnswerError();
         }
         encoded->reset();
         finish(outcome);

@@ -260,10 +260,7 @@ TEST_F(CredentialResolverTest, ValidationComesBeforeThePermissionCheck) {
 // The answer is prepared (encoded, by a transport) on the calling thread, secrets included,
 // and wiped there afterwards; it is released only once its audit events are durable.
 TEST(CredentialResolverAsyncTest, TheAnswerIsPreparedOnTheCallingThreadAndReleasedWhenAudited) {
-  auto store = std::make_unique<GatedStore>();
-  std::shared_ptr<Gate> gate = store->gate_;
-  seal::BarrierPtr barrier =
-      *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
+  auto [gate, barrier] = OpenGatedBarrier(kMasterKey);
   AuditLog audit(*barrier, nullptr);
   RegistryManager manager(*barrier, audit, RegistryManagerOptions{});
   CredentialResolver resolver(*barrier, audit);

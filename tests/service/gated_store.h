@@ -1,5 +1,5 @@
 // Gate and GatedStore: a MemoryKvStore whose writes can be held back, for tests of what the
-// asynchronous use cases do before their write is durable.
+// asynchronous use cases do before their write is durable; OpenGatedBarrier seals one.
 #pragma once
 
 #include <memory>
@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "server/seal/master_key.h"
+#include "server/seal/sealed_barrier.h"
 #include "storage/kv_store.h"
 #include "storage/memory/memory_kv_store.h"
 
@@ -52,5 +54,17 @@ class GatedStore final : public storage::KvStore {
  private:
   storage::MemoryKvStore store_;
 };
+
+// A sealed barrier over a fresh GatedStore (under `master_key_file_text`), and its gate.
+struct GatedBarrier {
+  std::shared_ptr<Gate> gate;
+  seal::BarrierPtr barrier;
+};
+inline GatedBarrier OpenGatedBarrier(std::string_view master_key_file_text) {
+  auto store = std::make_unique<GatedStore>();
+  std::shared_ptr<Gate> gate = store->gate_;
+  return {gate,
+          *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(master_key_file_text))};
+}
 
 }  // namespace registry::service

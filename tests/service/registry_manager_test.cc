@@ -125,10 +125,7 @@ TEST_F(RegistryManagerTest, SwitchingToNoneDropsTheStoredSecret) {
 }
 
 TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) {
-  auto store = std::make_unique<GatedStore>();
-  std::shared_ptr<Gate> gate = store->gate_;
-  seal::BarrierPtr barrier =
-      *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
+  auto [gate, barrier] = OpenGatedBarrier(kMasterKey);
   AuditLog audit(*barrier, nullptr, [] { return absl::FromUnixSeconds(1'800'000'000); });
   RegistryManager manager(*barrier, audit, RegistryManagerOptions{.max_registries_per_owner = 1});
   Call alice;
@@ -207,10 +204,7 @@ TEST(RegistryManagerAsyncTest, CreatesWaitForTheirWriteWithoutHoldingTheCaller) 
 // The answer of a write is prepared on the calling thread, without secrets, before the write
 // is durable (a transport encodes it there); it is released only once the write is durable.
 TEST(RegistryManagerAsyncTest, AnswersArePreparedOnTheCallingThreadBeforeTheWriteIsDurable) {
-  auto store = std::make_unique<GatedStore>();
-  std::shared_ptr<Gate> gate = store->gate_;
-  seal::BarrierPtr barrier =
-      *seal::OpenSealedBarrier(std::move(store), *seal::ParseMasterKeys(kMasterKey));
+  auto [gate, barrier] = OpenGatedBarrier(kMasterKey);
   AuditLog audit(*barrier, nullptr);
   RegistryManager manager(*barrier, audit, RegistryManagerOptions{});
   Call alice;
