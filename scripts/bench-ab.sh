@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create]: two registryd builds side by side, each
+# bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create|get|list]: two registryd builds side by side, each
 # on its own fresh data dir, loaded at the same time by two registry-bench clients, so the
 # shared machine's drift hits both alike (measured one after the other, the same binary varies by
 # 15 % and more between runs here; side by side, A against A differs by ~1 %). Per round it
@@ -10,20 +10,21 @@
 #
 # Knobs: BENCH_BUILD_DIR (registry-bench and registryctl; default build-bench), BENCH_AB_ROUNDS
 # (5), BENCH_DURATION (8s). resolve: 4 x 32 in flight, the owner of 20 registries and 3 images of
-# `make bench`; create: 4 x 16 writers, each its own owner.
+# `make bench`; create: 4 x 16 writers, each its own owner; get/list: 4 x 32 in flight, the
+# GetRegistry / ListRegistries (first page) of that owner with its user token.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-A_BIN=$(realpath "${1:?usage: bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create]}")
-B_BIN=$(realpath "${2:?usage: bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create]}")
+A_BIN=$(realpath "${1:?usage: bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create|get|list]}")
+B_BIN=$(realpath "${2:?usage: bench-ab.sh A_REGISTRYD B_REGISTRYD [resolve|create|get|list]}")
 RPC=${3:-resolve}
 BIN=${BENCH_BUILD_DIR:-$ROOT/build-bench}/bin
 ROUNDS=${BENCH_AB_ROUNDS:-5}
 DURATION=${BENCH_DURATION:-8s}
 ISSUER=cloudmanager-dev
 case "$RPC" in
-  resolve) load=(--concurrency=4 --inflight=32) ;;
+  resolve | get | list) load=(--concurrency=4 --inflight=32) ;;
   create) load=(--concurrency=4 --inflight=16) ;;
-  *) echo "bench-ab: RPC is resolve or create, not $RPC" >&2; exit 2 ;;
+  *) echo "bench-ab: RPC is resolve, create, get or list, not $RPC" >&2; exit 2 ;;
 esac
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/registry-bench-ab.XXXXXX")

@@ -41,38 +41,44 @@ grpc::ServerUnaryReactor* RegistryGrpcService::DeleteRegistry(grpc::CallbackServ
       });
 }
 
-grpc::Status RegistryGrpcService::GetRegistry(grpc::ServerContext* context,
-                                              const v1::GetRegistryRequest* request,
-                                              v1::Registry* response) {
-  return Serve(*context, verifier_, response,
-               [&](const service::Call& caller) { return manager_.GetRegistry(caller, *request); });
+grpc::ServerUnaryReactor* RegistryGrpcService::GetRegistry(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return ServeRaw<v1::GetRegistryRequest>(
+      *context, verifier_, *request, response,
+      [this](const service::Call& call, const v1::GetRegistryRequest& decoded) {
+        return manager_.GetRegistry(call, decoded);
+      });
 }
 
-grpc::Status RegistryGrpcService::ListRegistries(grpc::ServerContext* context,
-                                                 const v1::ListRegistriesRequest* request,
-                                                 v1::ListRegistriesResponse* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& caller) {
-    return manager_.ListRegistries(caller, *request);
-  });
+grpc::ServerUnaryReactor* RegistryGrpcService::ListRegistries(grpc::CallbackServerContext* context,
+                                                              const grpc::ByteBuffer* request,
+                                                              grpc::ByteBuffer* response) {
+  return ServeRaw<v1::ListRegistriesRequest>(
+      *context, verifier_, *request, response,
+      [this](const service::Call& call, const v1::ListRegistriesRequest& decoded) {
+        return manager_.ListRegistries(call, decoded);
+      });
 }
 
-grpc::Status RegistryGrpcService::ListPresets(grpc::ServerContext* context,
-                                              const v1::ListPresetsRequest* request,
-                                              v1::ListPresetsResponse* response) {
-  return Serve(*context, verifier_, response,
-               [&](const service::Call& caller) { return manager_.ListPresets(caller, *request); });
+grpc::ServerUnaryReactor* RegistryGrpcService::ListPresets(grpc::CallbackServerContext* context,
+                                                           const grpc::ByteBuffer* request,
+                                                           grpc::ByteBuffer* response) {
+  return ServeRaw<v1::ListPresetsRequest>(
+      *context, verifier_, *request, response,
+      [this](const service::Call& call, const v1::ListPresetsRequest& decoded) {
+        return manager_.ListPresets(call, decoded);
+      });
 }
 
-}  // namespace registry::transport
-
-namespace registry::transport {
-
-grpc::Status RegistryGrpcService::ListRegistryEvents(grpc::ServerContext* context,
-                                                     const v1::ListRegistryEventsRequest* request,
-                                                     v1::ListRegistryEventsResponse* response) {
-  return Serve(*context, verifier_, response, [&](const service::Call& caller) {
-    return manager_.ListRegistryEvents(caller, *request);
-  });
+grpc::ServerUnaryReactor* RegistryGrpcService::ListRegistryEvents(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return ServeRaw<v1::ListRegistryEventsRequest>(
+      *context, verifier_, *request, response,
+      [this](const service::Call& call, const v1::ListRegistryEventsRequest& decoded) {
+        return manager_.ListRegistryEvents(call, decoded);
+      });
 }
 
 }  // namespace registry::transport

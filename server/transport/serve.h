@@ -1,5 +1,5 @@
-// Serve() / ServeRawAsync(): the bodies the unary handlers share — begin the call (deadline,
-// authentication, request id), run the use case, map its status through the one table.
+// Serve() / ServeRaw() / ServeRawAsync(): the bodies the unary handlers share — begin the call
+// (deadline, authentication, request id), run the use case, map its status through the one table.
 #pragma once
 
 #include <grpcpp/server_context.h>
@@ -35,6 +35,32 @@ grpc::Status Serve(grpc::ServerContext& context, const auth::TokenVerifier& veri
     *response = *std::move(result);
     return grpc::Status::OK;
   }
+}
+
+// For a raw callback method (ByteBuffer in and out) whose use case answers at once: begins the
+// call, decodes the request as `Request` (INVALID_ARGUMENT naming the field when it does not
+// parse), runs `use_case(call, decoded)` (returning absl::StatusOr<Response>) on the calling
+// callback thread and finishes the call with the encoded value or the mapped error. For use cases
+// that do not wait (point reads, one page of a scan): gRPC's callback threads serve every call.
+// The response must carry no secret (it is not wiped).
+template <typename Request, typename UseCase>
+grpc::ServerUnaryReactor* ServeRaw(grpc::CallbackServerContext& context,
+                                   const auth::TokenVerifier& verifier,
+                                   const grpc::ByteBuffer& request, grpc::ByteBuffer* response,
+                                   UseCase use_case) {
+  const absl::Status outcome = [&]() -> absl::Status {
+    absl::StatusOr<service::Call> call = BeginCall(context, verifier);
+    if (!call.ok()) return call.status();
+    Request decoded;
+    if (absl::Status parsed = DecodeRequest(request, decoded); !parsed.ok()) return parsed;
+    auto result = use_case(*call, decoded);
+    if (!result.ok()) return result.status();
+    EncodeResponse(*result, *response);
+    return absl::OkStatus();
+  }();
+  grpc::ServerUnaryReactor* reactor = context.DefaultReactor();
+  reactor->Finish(ToGrpcStatus(outcome));
+  return reactor;
 }
 
 // For a raw callback method (ByteBuffer in and out): takes a slot of `limit` (RESOURCE_EXHAUSTED

@@ -29,13 +29,15 @@ using ::testing::Not;
 
 constexpr char kRegistryService[] = "/cloudmanager.registry.v1.RegistryService/";
 constexpr char kCredentialService[] = "/cloudmanager.registry.v1.CredentialService/";
+constexpr char kAdminService[] = "/cloudmanager.registry.v1.AdminService/";
 
 // What the server answers to a proto3 `string` field holding invalid UTF-8 on a method gRPC
-// deserializes itself: the protobuf C++ parser refuses such a message before any handler runs,
-// and gRPC C++ turns the parse failure into INTERNAL with an empty message and no BadRequest.
-// This pins the observed behaviour; the API contract (README: INVALID_ARGUMENT for a malformed
-// request, INTERNAL only for a bug) wants INVALID_ARGUMENT, which the raw methods
-// (ResolveCredentials and the registry writes: they decode the request themselves) answer.
+// deserializes itself (AdminService's, the one service still on the sync API): the protobuf C++
+// parser refuses such a message before any handler runs, and gRPC C++ turns the parse failure
+// into INTERNAL with an empty message and no BadRequest. This pins the observed behaviour; the
+// API contract (README: INVALID_ARGUMENT for a malformed request, INTERNAL only for a bug) wants
+// INVALID_ARGUMENT, which every RegistryService and CredentialService method answers (they are raw
+// callback methods that decode the request themselves).
 constexpr grpc::StatusCode kInvalidUtf8Code = grpc::StatusCode::INTERNAL;
 
 // ---- hand-built wire format ----
@@ -552,13 +554,19 @@ std::vector<Row> MalformedRequestsTest::Table() {
   bad_get("with a leading slash", "/users/alice/registries/base");
   bad_get("of another global registry", "registries/quay");
   bad_get("global with a trailing slash", "registries/docker-hub/");
-  add(
-      "GetRegistry: name with invalid UTF-8",
+  add("GetRegistry: name with invalid UTF-8",
       [this] {
         return RawUnary(server_.channel(), std::string(kRegistryService) + "GetRegistry",
                         LengthDelimited(1, "users/alice/registries/" + kInvalidUtf8), alice_);
       },
-      kInvalidUtf8Code);
+      kInvalid, {"name"});
+  add("GetRegistry: bytes that are not a message",
+      [this] {
+        // Field 1, length-delimited, claiming 100 bytes of which 3 follow.
+        return RawUnary(server_.channel(), std::string(kRegistryService) + "GetRegistry",
+                        std::string("\x0a\x64") + "abc", alice_);
+      },
+      kInvalid, {"request"});
   add(
       "GetRegistry: no such registry", [this] { return Get("users/alice/registries/missing"); },
       grpc::StatusCode::NOT_FOUND);
@@ -583,6 +591,14 @@ std::vector<Row> MalformedRequestsTest::Table() {
   bad_list("page_token of ListRegistryEvents", "users/alice", 0, base_events_token_, "page_token");
   bad_list("page_token of RewrapSecrets", "users/alice", 0, rewrap_token_, "page_token");
   bad_list("page_token of 2000 characters", "users/alice", 0, std::string(2000, 'A'), "page_token");
+  add("ListRegistries: parent and page_token with invalid UTF-8",
+      [this] {
+        return RawUnary(server_.channel(), std::string(kRegistryService) + "ListRegistries",
+                        LengthDelimited(1, "users/al" + kInvalidUtf8) +
+                            LengthDelimited(3, "tok" + kInvalidUtf8),
+                        alice_);
+      },
+      kInvalid, {"parent", "page_token"});
   add("ListRegistries: page_size and page_token both bad, both reported",
       [this] { return List("users/alice", -1, "garbage!"); }, kInvalid,
       {"page_size", "page_token"});
@@ -758,6 +774,12 @@ std::vector<Row> MalformedRequestsTest::Table() {
   bad_events("page_token of another registry", base, 0, second_events_token_, "page_token");
   bad_events("page_token of ListRegistries", base, 0, alice_list_token_, "page_token");
   bad_events("page_token of RewrapSecrets", base, 0, rewrap_token_, "page_token");
+  add("ListRegistryEvents: parent with invalid UTF-8",
+      [this] {
+        return RawUnary(server_.channel(), std::string(kRegistryService) + "ListRegistryEvents",
+                        LengthDelimited(1, "users/alice/registries/ba" + kInvalidUtf8), alice_);
+      },
+      kInvalid, {"parent"});
   add("ListRegistryEvents: page_size and page_token both bad, both reported",
       [this, base] { return Events(base, -1, second_events_token_); }, kInvalid,
       {"page_size", "page_token"});
@@ -812,7 +834,7 @@ std::vector<Row> MalformedRequestsTest::Table() {
                         resolver_);
       },
       // ResolveCredentials is a raw callback method that parses its own request, so it names
-      // the field (the other methods still get kInvalidUtf8Code from gRPC's parser).
+      // the field (only AdminService's methods still get kInvalidUtf8Code from gRPC's parser).
       grpc::StatusCode::INVALID_ARGUMENT, {"images[0]"});
   add("ResolveCredentials: second image and owner with invalid UTF-8",
       [this] {
@@ -853,6 +875,13 @@ std::vector<Row> MalformedRequestsTest::Table() {
   bad_rewrap("page_token with bad base64", 0, "rw1.!!!!", "page_token");
   bad_rewrap("page_token of ListRegistries", 0, alice_list_token_, "page_token");
   bad_rewrap("page_token of 5000 characters", 0, "rw1." + std::string(4996, 'A'), "page_token");
+  add(
+      "RewrapSecrets: page_token with invalid UTF-8",
+      [this] {
+        return RawUnary(server_.channel(), std::string(kAdminService) + "RewrapSecrets",
+                        LengthDelimited(2, "rw1." + kInvalidUtf8), admin_);
+      },
+      kInvalidUtf8Code);
 
   // ---- unknown fields are ignored (proto3), also on the field-less requests ----
   add(
