@@ -268,7 +268,7 @@ BENCHMARK(BM_BarrierGet);
 // making room must not grow as the cache churns.
 void BM_OwnerIndexCacheInsertWhenFull(benchmark::State& state) {
   constexpr size_t kCapacity = 65'536;
-  service::OwnerIndexCache cache(kCapacity);
+  service::OwnerIndexCache cache(kCapacity, size_t{1} << 30);
   auto registries = std::make_shared<const service::IndexedRegistries>(1);
   std::vector<std::string> owners;
   for (size_t i = 0; i < 4 * kCapacity; ++i) owners.push_back(absl::StrCat("users/u", i));

@@ -37,9 +37,8 @@ ABSL_FLAG(int, max_request_bytes, 1 << 20, "largest request accepted, in bytes")
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection");
 ABSL_FLAG(int, max_concurrent_streams, 100, "HTTP/2 streams one connection may have open");
 ABSL_FLAG(int, max_threads, 256,
-          "threads serving management calls (RegistryService reads, AdminService); "
-          "past capacity new "
-          "calls get RESOURCE_EXHAUSTED at once");
+          "threads serving the sync calls (AdminService, health); past capacity new calls get "
+          "RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(int, max_inflight_resolves, 1024,
           "ResolveCredentials calls worked on at once; more get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(int, max_inflight_writes, 1024,
@@ -47,6 +46,8 @@ ABSL_FLAG(int, max_inflight_writes, 1024,
           "once");
 ABSL_FLAG(int, resolve_cache_owners, 131072,
           "owners whose registry match keys (never secrets) are cached for ResolveCredentials");
+ABSL_FLAG(int64_t, resolve_cache_bytes, int64_t{320} << 20,
+          "memory the ResolveCredentials owner cache may hold, in bytes (~0.3 KiB per registry)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "time in-flight calls get to finish on SIGTERM/SIGINT");
 ABSL_FLAG(absl::Duration, jwt_clock_skew, absl::Seconds(60),
@@ -84,7 +85,8 @@ constexpr const char* kFlagNames[] = {"listen",
                                       "max_threads",
                                       "max_inflight_resolves",
                                       "max_inflight_writes",
-                                      "resolve_cache_owners"};
+                                      "resolve_cache_owners",
+                                      "resolve_cache_bytes"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {
@@ -185,6 +187,7 @@ int main(int argc, char** argv) {
   config.max_inflight_resolves = absl::GetFlag(FLAGS_max_inflight_resolves);
   config.max_inflight_writes = absl::GetFlag(FLAGS_max_inflight_writes);
   config.resolve_cache_owners = absl::GetFlag(FLAGS_resolve_cache_owners);
+  config.resolve_cache_bytes = absl::GetFlag(FLAGS_resolve_cache_bytes);
 
   auto server = registry::app::RegistryServer::Start(config);
   if (!server.ok()) {

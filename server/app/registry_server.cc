@@ -68,6 +68,9 @@ absl::Status CheckConfig(const ServerConfig& config) {
   if (config.resolve_cache_owners < 1) {
     return absl::InvalidArgumentError("--resolve-cache-owners must be at least 1");
   }
+  if (config.resolve_cache_bytes < 1) {
+    return absl::InvalidArgumentError("--resolve-cache-bytes must be at least 1");
+  }
   if (config.max_inflight_resolves < 1) {
     return absl::InvalidArgumentError("--max-inflight-resolves must be at least 1");
   }
@@ -135,7 +138,8 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
     sink = *std::move(file);
   }
   server->audit_ = std::make_unique<service::AuditLog>(*server->barrier_, std::move(sink));
-  server->index_cache_ = std::make_unique<service::OwnerIndexCache>(config.resolve_cache_owners);
+  server->index_cache_ = std::make_unique<service::OwnerIndexCache>(
+      config.resolve_cache_owners, static_cast<size_t>(config.resolve_cache_bytes));
   server->manager_ = std::make_unique<service::RegistryManager>(
       *server->barrier_, *server->audit_,
       service::RegistryManagerOptions{.max_registries_per_owner = config.max_registries_per_owner,

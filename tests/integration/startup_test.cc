@@ -156,6 +156,7 @@ TEST_F(StartupTest, CapacityFlagsBelowTheirMinimumAreRefusedAndNamed) {
                                                         {"--max-inflight-resolves", "0"},
                                                         {"--max-inflight-writes", "0"},
                                                         {"--resolve-cache-owners", "0"},
+                                                        {"--resolve-cache-bytes", "0"},
                                                         {"--max-concurrent-streams", "0"},
                                                         {"--max-request-bytes", "1023"}}) {
     auto argv = Flags();

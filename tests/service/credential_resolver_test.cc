@@ -75,12 +75,12 @@ class CredentialResolverTest : public ::testing::Test {
 
   // A restart: a new resolver with an empty cache over the same store.
   void Restart() {
-    fresh_cache_ = std::make_unique<OwnerIndexCache>(16);
+    fresh_cache_ = std::make_unique<OwnerIndexCache>(16, 1 << 20);
     resolver_ = std::make_unique<CredentialResolver>(*barrier_, *audit_, fresh_cache_.get());
   }
 
   storage::MemoryKvStore* raw_store_ = nullptr;
-  OwnerIndexCache cache_{64};
+  OwnerIndexCache cache_{64, 1 << 20};
   std::unique_ptr<OwnerIndexCache> fresh_cache_;
   seal::BarrierPtr barrier_;
   std::unique_ptr<AuditLog> audit_;
