@@ -175,10 +175,10 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   grpc::ResourceQuota quota("registryd");
   quota.SetMaxThreads(config.max_threads);
   builder.SetResourceQuota(quota);
-  // Sync calls (AdminService, health) may block on synced writes and backups. gRPC's default
-  // keeps at most 2 idle polling threads, so every burst of blocked callers created and joined
-  // threads per call (thread churn was a fifth of the CreateRegistry profile when writes were
-  // sync). Keep up to kIdleSyncThreads idle threads, and let idle pollers wake rarely.
+  // The sync server now serves only gRPC's own services (reflection, health). gRPC's default
+  // keeps at most 2 idle polling threads, so a burst of sync calls created and joined threads
+  // per call (thread churn was a fifth of the CreateRegistry profile when writes were sync).
+  // Keep up to kIdleSyncThreads idle threads, and let idle pollers wake rarely.
   constexpr int kIdleSyncThreads = 64;
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
                               std::min(kIdleSyncThreads, config.max_threads));

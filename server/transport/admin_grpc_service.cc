@@ -4,25 +4,34 @@
 
 namespace registry::transport {
 
-grpc::Status AdminGrpcService::RotateDataKey(grpc::ServerContext* context,
-                                             const v1::RotateDataKeyRequest* request,
-                                             v1::RotateDataKeyResponse* response) {
-  return Serve(*context, verifier_, response,
-               [&](const service::Call& call) { return manager_.RotateDataKey(call, *request); });
+grpc::ServerUnaryReactor* AdminGrpcService::RotateDataKey(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return ServeRawOnWorker<v1::RotateDataKeyRequest>(
+      *context, verifier_, limit_, worker_, *request, response,
+      [this](const service::Call& call, const v1::RotateDataKeyRequest& decoded) {
+        return manager_.RotateDataKey(call, decoded);
+      });
 }
 
-grpc::Status AdminGrpcService::RewrapSecrets(grpc::ServerContext* context,
-                                             const v1::RewrapSecretsRequest* request,
-                                             v1::RewrapSecretsResponse* response) {
-  return Serve(*context, verifier_, response,
-               [&](const service::Call& call) { return manager_.RewrapSecrets(call, *request); });
+grpc::ServerUnaryReactor* AdminGrpcService::RewrapSecrets(grpc::CallbackServerContext* context,
+                                                          const grpc::ByteBuffer* request,
+                                                          grpc::ByteBuffer* response) {
+  return ServeRawOnWorker<v1::RewrapSecretsRequest>(
+      *context, verifier_, limit_, worker_, *request, response,
+      [this](const service::Call& call, const v1::RewrapSecretsRequest& decoded) {
+        return manager_.RewrapSecrets(call, decoded);
+      });
 }
 
-grpc::Status AdminGrpcService::CreateBackup(grpc::ServerContext* context,
-                                            const v1::CreateBackupRequest* request,
-                                            v1::CreateBackupResponse* response) {
-  return Serve(*context, verifier_, response,
-               [&](const service::Call& call) { return manager_.CreateBackup(call, *request); });
+grpc::ServerUnaryReactor* AdminGrpcService::CreateBackup(grpc::CallbackServerContext* context,
+                                                         const grpc::ByteBuffer* request,
+                                                         grpc::ByteBuffer* response) {
+  return ServeRawOnWorker<v1::CreateBackupRequest>(
+      *context, verifier_, limit_, worker_, *request, response,
+      [this](const service::Call& call, const v1::CreateBackupRequest& decoded) {
+        return manager_.CreateBackup(call, decoded);
+      });
 }
 
 }  // namespace registry::transport
