@@ -37,7 +37,7 @@ ABSL_FLAG(int, max_request_bytes, 1 << 20, "largest request accepted, in bytes")
 ABSL_FLAG(bool, reflection, true, "serve gRPC server reflection");
 ABSL_FLAG(int, max_concurrent_streams, 100, "HTTP/2 streams one connection may have open");
 ABSL_FLAG(int, max_threads, 256,
-          "threads of the sync server (gRPC's reflection and health services); past capacity "
+          "threads of the sync server (gRPC's reflection service); past capacity "
           "new calls get RESOURCE_EXHAUSTED at once");
 ABSL_FLAG(int, max_inflight_resolves, 1024,
           "ResolveCredentials calls worked on at once; more get RESOURCE_EXHAUSTED at once");

@@ -175,7 +175,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   grpc::ResourceQuota quota("registryd");
   quota.SetMaxThreads(config.max_threads);
   builder.SetResourceQuota(quota);
-  // The sync server now serves only gRPC's own services (reflection, health). gRPC's default
+  // The sync server now serves only gRPC's reflection service. gRPC's default
   // keeps at most 2 idle polling threads, so a burst of sync calls created and joined threads
   // per call (thread churn was a fifth of the CreateRegistry profile when writes were sync).
   // Keep up to kIdleSyncThreads idle threads, and let idle pollers wake rarely.
