@@ -8,7 +8,6 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 
-#include <algorithm>
 #include <chrono>
 #include <utility>
 
@@ -175,13 +174,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   grpc::ResourceQuota quota("registryd");
   quota.SetMaxThreads(config.max_threads);
   builder.SetResourceQuota(quota);
-  // The sync server now serves only gRPC's reflection service. gRPC's default
-  // keeps at most 2 idle polling threads, so a burst of sync calls created and joined threads
-  // per call (thread churn was a fifth of the CreateRegistry profile when writes were sync).
-  // Keep up to kIdleSyncThreads idle threads, and let idle pollers wake rarely.
-  constexpr int kIdleSyncThreads = 64;
-  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-                              std::min(kIdleSyncThreads, config.max_threads));
+  // The sync server now serves only gRPC's reflection service, so gRPC's default of at most 2
+  // idle polling threads is enough (the 64 kept idle while the writes were sync are not needed);
+  // idle pollers still wake only once a second instead of every 10 ms.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::CQ_TIMEOUT_MSEC, 1000);
   builder.RegisterService(server->registry_service_.get());
   builder.RegisterService(server->credential_service_.get());
