@@ -7,14 +7,17 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <fstream>
 #include <memory>
 #include <mutex>
 #include <sstream>
 #include <thread>
 
+#include "cloudmanager/registry/v1/admin_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/credential_service.grpc.pb.h"
 #include "cloudmanager/registry/v1/registry_service.grpc.pb.h"
+#include "server/transport/admin_grpc_service.h"
 #include "tests/support/server_harness.h"
 
 namespace registry::testing {
@@ -205,6 +208,56 @@ TEST(OverloadTest, CreatesPastTheirLimitAreRefusedAndTheRestLandIntact) {
     acknowledged += created[w];
   }
   EXPECT_GT(acknowledged, 0);
+}
+
+TEST(OverloadTest, AdminCallsPastTheirLimitAreRefusedAtOnce) {
+  // AdminService runs its calls one at a time on its own worker; at most
+  // AdminGrpcService::kMaxCalls wait or run, the rest are refused at once. Four times that many
+  // backups (each flushes and syncs files, so the worker is busy for a while) are issued
+  // together on one connection: the first kMaxCalls to arrive are taken and all succeed; calls
+  // that arrive while kMaxCalls are taken get RESOURCE_EXHAUSTED.
+  TempDir backups;
+  ServerHarness server([&](app::ServerConfig& config) { config.backup_dir = backups.File("b"); });
+  constexpr int kLimit = transport::AdminGrpcService::kMaxCalls;
+  constexpr int kCalls = 4 * kLimit;
+  auto admin = v1::AdminService::NewStub(server.channel());
+  const std::string operator_token = server.Token("operator", "registry.admin");
+  {  // Something to back up, and the connection is up before the burst.
+    v1::CreateBackupResponse first;
+    ASSERT_TRUE(admin->CreateBackup(AuthContext(operator_token).get(), {}, &first).ok());
+  }
+  StatusTally tally;
+  std::mutex mu;
+  std::condition_variable all_done;
+  int done = 0;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<v1::CreateBackupResponse> responses(kCalls);
+  const v1::CreateBackupRequest request;
+  for (int i = 0; i < kCalls; ++i) contexts.push_back(AuthContext(operator_token));
+  for (int i = 0; i < kCalls; ++i) {
+    admin->async()->CreateBackup(contexts[i].get(), &request, &responses[i],
+                                 [&](grpc::Status status) {
+                                   tally.Add(status);
+                                   std::lock_guard<std::mutex> lock(mu);
+                                   ++done;
+                                   all_done.notify_all();
+                                 });
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    all_done.wait(lock, [&] { return done == kCalls; });
+  }
+  std::cout << "admin overload: " << tally.Summary() << "\n";
+  EXPECT_GE(tally.Count(grpc::StatusCode::OK), kLimit) << tally.Summary();
+  EXPECT_GT(tally.Count(grpc::StatusCode::RESOURCE_EXHAUSTED), 0)
+      << "nothing was refused: admin calls waiting for the worker are not bounded; "
+      << tally.Summary();
+  EXPECT_EQ(tally.CountOtherThan({grpc::StatusCode::OK, grpc::StatusCode::RESOURCE_EXHAUSTED}), 0)
+      << tally.Summary();
+  // Refusals leave the service as it was: the next backup is taken and succeeds.
+  v1::CreateBackupResponse after;
+  grpc::Status status = admin->CreateBackup(AuthContext(operator_token).get(), {}, &after);
+  EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
 }  // namespace
