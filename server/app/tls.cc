@@ -1,5 +1,9 @@
 #include "server/app/tls.h"
 
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -50,19 +54,29 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> BuildServerCredentials(
     }
     return grpc::InsecureServerCredentials();
   }
-  absl::StatusOr<std::string> cert = ReadPem("tls-cert-file", config.tls_cert_file);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("tls-key-file", config.tls_key_file);
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  if (!config.tls_client_ca_file.empty()) {
-    absl::StatusOr<std::string> ca = ReadPem("tls-client-ca-file", config.tls_client_ca_file);
-    if (!ca.ok()) return ca.status();
-    options.pem_root_certs = *ca;
-    options.client_certificate_request = GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  // The files are checked once here, so a missing or non-PEM file stops the start with a clear
+  // line; from then on gRPC's file watcher rereads them every tls_poll_interval and new
+  // handshakes use what it read last (a renewed certificate needs no restart). A pair it cannot
+  // read (e.g. caught mid-replacement) is logged and retried; the last good one stays in use.
+  for (const auto& [flag, path] : {std::pair{"tls-cert-file", &config.tls_cert_file},
+                                   std::pair{"tls-key-file", &config.tls_key_file},
+                                   std::pair{"tls-client-ca-file", &config.tls_client_ca_file}}) {
+    if (path->empty()) continue;
+    if (absl::Status readable = ReadPem(flag, *path).status(); !readable.ok()) return readable;
   }
-  return grpc::SslServerCredentials(options);
+  const unsigned int poll_seconds = static_cast<unsigned int>(
+      std::max<int64_t>(1, absl::ToInt64Seconds(config.tls_poll_interval)));
+  auto files = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      config.tls_key_file, config.tls_cert_file, config.tls_client_ca_file, poll_seconds);
+  grpc::experimental::TlsServerCredentialsOptions options(files);
+  options.watch_identity_key_cert_pairs();
+  if (config.tls_client_ca_file.empty()) {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  } else {
+    options.watch_root_certs();
+    options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 }  // namespace registry::app

@@ -11,8 +11,9 @@
 namespace registry::app {
 
 // TLS when tls_cert_file and tls_key_file are set (both or neither); additionally requires and
-// verifies client certificates against tls_client_ca_file when set (mTLS). Without TLS,
-// plaintext is allowed on loopback addresses only, unless insecure_listen is set (the caller
+// verifies client certificates against tls_client_ca_file when set (mTLS); the files are read
+// again every tls_poll_interval, so replaced certificates are served without a restart. Without
+// TLS, plaintext is allowed on loopback addresses only, unless insecure_listen is set (the caller
 // logs a warning then). FAILED_PRECONDITION / INVALID_ARGUMENT with one clear line otherwise.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> BuildServerCredentials(
     const ServerConfig& config);

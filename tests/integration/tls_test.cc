@@ -7,6 +7,7 @@
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <sstream>
 
@@ -53,6 +54,9 @@ grpc::StatusCode HealthCheck(const std::string& address,
                              std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments arguments;
   arguments.SetSslTargetNameOverride("localhost");
+  // A fresh connection (and handshake) per check: no subchannel shared with an earlier channel
+  // of the same arguments, nor its reconnect backoff after a failed handshake.
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   auto channel = grpc::CreateCustomChannel(address, credentials, arguments);
   auto health = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
@@ -95,6 +99,67 @@ TEST(TlsTest, MutualTlsRequiresAClientCertificateFromTheCa) {
   foreign.pem_private_key = stranger.Read("client.key");
   foreign.pem_cert_chain = stranger.Read("client.pem");
   EXPECT_NE(HealthCheck(server.address(), grpc::SslCredentials(foreign)), grpc::StatusCode::OK);
+}
+
+// A client of `pki`'s CA presenting `pki`'s client certificate.
+std::shared_ptr<grpc::ChannelCredentials> ClientOf(const Pki& pki) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = pki.Read("ca.pem");
+  options.pem_private_key = pki.Read("client.key");
+  options.pem_cert_chain = pki.Read("client.pem");
+  return grpc::SslCredentials(options);
+}
+
+// Replaces `path` the way Kubernetes updates a mounted secret: a new file renamed over it.
+void Replace(const std::string& path, const std::string& contents) {
+  WriteFile(path + ".new", contents);
+  ASSERT_EQ(std::rename((path + ".new").c_str(), path.c_str()), 0) << path;
+}
+
+TEST(TlsTest, ReplacedCertificatesAreServedWithoutARestart) {
+  // The server starts with `before`'s server certificate and client CA, copied to files it
+  // watches; they are then replaced by `after`'s (a renewal under a new CA, the harder case).
+  Pki before, after;
+  TempDir live;
+  const std::string cert = live.File("tls.crt"), key = live.File("tls.key");
+  const std::string client_ca = live.File("ca.crt");
+  WriteFile(cert, before.Read("server.pem"));
+  WriteFile(key, before.Read("server.key"));
+  WriteFile(client_ca, before.Read("ca.pem"));
+  ServerHarness server([&](app::ServerConfig& config) {
+    config.tls_cert_file = cert;
+    config.tls_key_file = key;
+    config.tls_client_ca_file = client_ca;
+    config.tls_poll_interval = absl::Seconds(1);
+  });
+  ASSERT_EQ(HealthCheck(server.address(), ClientOf(before)), grpc::StatusCode::OK);
+  ASSERT_NE(HealthCheck(server.address(), ClientOf(after)), grpc::StatusCode::OK);
+
+  // Unreadable files (a replacement caught half way) leave the last good ones in use.
+  ASSERT_EQ(std::remove(key.c_str()), 0);
+  absl::SleepFor(absl::Seconds(3));  // At least two checks of the files.
+  EXPECT_EQ(HealthCheck(server.address(), ClientOf(before)), grpc::StatusCode::OK);
+
+  Replace(client_ca, after.Read("ca.pem"));
+  Replace(cert, after.Read("server.pem"));
+  Replace(key, after.Read("server.key"));
+  // The watcher checks every second; wait for the switch (60 s at most, so a server that never
+  // reloads fails the test rather than hanging it).
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  grpc::StatusCode renewed = grpc::StatusCode::UNKNOWN;
+  while (absl::Now() < give_up &&
+         (renewed = HealthCheck(server.address(), ClientOf(after))) != grpc::StatusCode::OK) {
+    absl::SleepFor(absl::Milliseconds(200));
+  }
+  EXPECT_EQ(renewed, grpc::StatusCode::OK) << "the replaced certificates were never served";
+  // The old certificate and the old client CA are no longer accepted.
+  EXPECT_NE(HealthCheck(server.address(), ClientOf(before)), grpc::StatusCode::OK);
+  grpc::SslCredentialsOptions old_client_new_trust;
+  old_client_new_trust.pem_root_certs = after.Read("ca.pem");
+  old_client_new_trust.pem_private_key = before.Read("client.key");
+  old_client_new_trust.pem_cert_chain = before.Read("client.pem");
+  EXPECT_NE(HealthCheck(server.address(), grpc::SslCredentials(old_client_new_trust)),
+            grpc::StatusCode::OK);
 }
 
 TEST(TlsTest, RegistryctlSpeaksTlsAndMutualTls) {
