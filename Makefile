@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := cmake make g++ pkg-config ccache git \
 	libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler \
 	librocksdb-dev libsodium-dev libabsl-dev nlohmann-json3-dev libssl-dev openssl \
 	libgtest-dev libgmock-dev googletest libbenchmark-dev clang libclang-rt-14-dev \
-	libgoogle-perftools-dev
+	libgoogle-perftools-dev python3
 
 FUZZ_SECONDS ?= 60
 ASAN_BUILD_DIR ?= build-asan
@@ -40,8 +40,9 @@ endef
 deps:
 	$(call install_missing,$(DEBIAN_PACKAGES))
 
+# The bench tools are built too, so the suite's bench_smoke_test keeps them working.
 configure: deps
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DREGISTRY_BUILD_BENCH=ON
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
