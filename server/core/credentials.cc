@@ -7,13 +7,14 @@
 namespace registry::core {
 namespace {
 
-// Wipes and clears every credential field of `out`; anonymous = false.
+// Wipes and clears every credential field of `out`; anonymous = false. Fields never set are
+// left alone: asking protobuf for a mutable empty field would allocate a string to wipe.
 void ClearCredentials(v1::ResolvedCredential& out) {
-  WipeString(*out.mutable_username());
-  WipeString(*out.mutable_password());
-  WipeString(*out.mutable_email());
-  WipeString(*out.mutable_identity_token());
-  WipeString(*out.mutable_registry_token());
+  if (!out.username().empty()) WipeString(*out.mutable_username());
+  if (!out.password().empty()) WipeString(*out.mutable_password());
+  if (!out.email().empty()) WipeString(*out.mutable_email());
+  if (!out.identity_token().empty()) WipeString(*out.mutable_identity_token());
+  if (!out.registry_token().empty()) WipeString(*out.mutable_registry_token());
   out.set_anonymous(false);
 }
 

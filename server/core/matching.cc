@@ -54,26 +54,57 @@ bool LabelMatches(std::string_view pattern, std::string_view label) {
   return p == pattern.size();
 }
 
-MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image) {
+namespace {
+
+// The rules of MatchServer, in order. On the first that fails, hands `mismatch` a function that
+// builds the reason, and returns false; a caller that needs no reason ignores it (and nothing is
+// allocated).
+template <typename OnMismatch>
+bool MatchRules(const ServerKey& registry, const ImageKey& image, OnMismatch mismatch) {
   if (registry.port != image.port) {
-    return {false, absl::StrCat("port differs: image ", PortOrNone(image.port), ", registry ",
-                                PortOrNone(registry.port))};
+    mismatch([&] {
+      return absl::StrCat("port differs: image ", PortOrNone(image.port), ", registry ",
+                          PortOrNone(registry.port));
+    });
+    return false;
   }
   if (registry.host_labels.size() != image.host_labels.size()) {
-    return {false, absl::StrCat("host has ", image.host_labels.size(), " labels, registry ",
-                                registry.host_labels.size())};
+    mismatch([&] {
+      return absl::StrCat("host has ", image.host_labels.size(), " labels, registry ",
+                          registry.host_labels.size());
+    });
+    return false;
   }
   for (size_t i = 0; i < registry.host_labels.size(); ++i) {
     if (!LabelMatches(registry.host_labels[i], image.host_labels[i])) {
-      return {false, absl::StrCat("host label ", i + 1, " \"", image.host_labels[i],
-                                  "\" does not match \"", registry.host_labels[i], "\"")};
+      mismatch([&] {
+        return absl::StrCat("host label ", i + 1, " \"", image.host_labels[i],
+                            "\" does not match \"", registry.host_labels[i], "\"");
+      });
+      return false;
     }
   }
   if (!IsPathPrefix(registry.path_segments, image.path_segments)) {
-    return {false, absl::StrCat("path ", PathString(image.path_segments), " is not under ",
-                                PathString(registry.path_segments))};
+    mismatch([&] {
+      return absl::StrCat("path ", PathString(image.path_segments), " is not under ",
+                          PathString(registry.path_segments));
+    });
+    return false;
   }
-  return {true, "matched"};
+  return true;
+}
+
+}  // namespace
+
+MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image) {
+  MatchOutcome outcome;
+  outcome.matched = MatchRules(registry, image, [&](auto reason) { outcome.reason = reason(); });
+  if (outcome.matched) outcome.reason = "matched";
+  return outcome;
+}
+
+bool ServerMatches(const ServerKey& registry, const ImageKey& image) {
+  return MatchRules(registry, image, [](auto) {});
 }
 
 bool TryOrderKey::operator<(const TryOrderKey& other) const {

@@ -34,6 +34,10 @@ struct MatchOutcome {
 // {"docker", "io"} on both sides.
 MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image);
 
+// MatchServer(registry, image).matched, without the reason: allocates nothing (the resolve
+// path's check; MatchServer is for `explain`).
+bool ServerMatches(const ServerKey& registry, const ImageKey& image);
+
 // Glob of one host label, case-insensitive: `*` in `pattern` matches any run of
 // characters (also none) and `?` exactly one; every other character matches
 // itself. Never crosses label boundaries (labels contain no '.').

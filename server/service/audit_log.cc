@@ -41,7 +41,8 @@ v1::RegistryEvent AuditLog::NewEvent(const Call& call, std::string_view method) 
   std::vector<std::string> scopes(call.caller.scopes.begin(), call.caller.scopes.end());
   std::sort(scopes.begin(), scopes.end());
   for (std::string& scope : scopes) event.add_actor_scopes(std::move(scope));
-  event.set_method(absl::StrCat("cloudmanager.registry.v1.", std::string(method)));
+  event.set_method(
+      absl::StrCat("cloudmanager.registry.v1.", absl::string_view(method.data(), method.size())));
   return event;
 }
 
@@ -59,7 +60,8 @@ absl::Status AuditLog::Stage(std::vector<v1::RegistryEvent> events, storage::Wri
       if (registry.ok() && !registry->global) {
         const absl::Time time = FromProtoTimestamp(event.event_time());
         const std::string event_id = NewEventId(time);
-        event.set_name(absl::StrCat(event.registry(), "/events/", event_id));
+        // The name is for the sink only: the stored form leaves it out (below).
+        if (sink_ != nullptr) event.set_name(absl::StrCat(event.registry(), "/events/", event_id));
         store_key = EventKeyPrefix(*registry) + event_id;
         const absl::Time hour = HourStart(time);
         std::string hour_key = HourIndexKey(hour, registry->owner);

@@ -1,7 +1,6 @@
 #include "server/service/credential_resolver.h"
 
 #include <algorithm>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -200,13 +199,13 @@ int ResolveImage(const core::OwnerName& owner, const Candidates& candidates,
   int chosen = -1;
   for (size_t i = 0; i < registries.size(); ++i) {
     const IndexedRegistry& registry = registries[i];
+    if (!explain) {
+      if (core::ServerMatches(registry.server, key)) return static_cast<int>(i);
+      continue;
+    }
     core::MatchOutcome outcome = core::MatchServer(registry.server, key);
     const bool chosen_now = outcome.matched && chosen < 0;
     if (chosen_now) chosen = static_cast<int>(i);
-    if (!explain) {
-      if (chosen >= 0) break;
-      continue;
-    }
     v1::MatchExplanation* explanation = out.add_explanation();
     explanation->set_registry(NameOf(owner, registry));
     explanation->set_server(candidates.servers[i]);
@@ -344,10 +343,14 @@ std::vector<v1::RegistryEvent> CredentialResolver::EventsFor(
     const Call& call, const v1::ResolveCredentialsRequest& request,
     const v1::ResolveCredentialsResponse& response) const {
   std::vector<v1::RegistryEvent> events;
-  std::map<std::string, size_t> by_registry;  // Registry name → index in events.
+  events.reserve(response.credentials_size());
   for (const v1::ResolvedCredential& credential : response.credentials()) {
-    auto [it, inserted] = by_registry.emplace(credential.registry(), events.size());
-    if (inserted) {
+    // A few registries per call: a linear search of the events made so far.
+    auto same_registry = [&](const v1::RegistryEvent& event) {
+      return event.registry() == credential.registry();
+    };
+    auto it = std::find_if(events.begin(), events.end(), same_registry);
+    if (it == events.end()) {
       v1::RegistryEvent& event =
           events.emplace_back(audit_.NewEvent(call, "CredentialService/ResolveCredentials"));
       event.set_owner(request.owner());
@@ -357,8 +360,9 @@ std::vector<v1::RegistryEvent> CredentialResolver::EventsFor(
       if (!credential.anonymous()) {
         event.add_secret_fingerprints(audit_.Fingerprint(credential.password()));
       }
+      it = std::prev(events.end());
     }
-    events[it->second].add_images(credential.image());
+    it->add_images(credential.image());
   }
   return events;
 }

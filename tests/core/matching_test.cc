@@ -146,6 +146,8 @@ TEST(MatchingTest, MatchServer) {
     const MatchOutcome outcome = MatchServer(Server(c.server), Image(c.image));
     EXPECT_EQ(outcome.matched, c.matched) << c.server << " vs " << c.image;
     EXPECT_EQ(outcome.reason, c.reason) << c.server << " vs " << c.image;
+    EXPECT_EQ(ServerMatches(Server(c.server), Image(c.image)), c.matched)
+        << c.server << " vs " << c.image;
   }
 }
 
