@@ -1,6 +1,8 @@
 // ComputeEtag: BLAKE2b over the secret-free deterministic serialization.
 #include "server/core/etag.h"
 
+#include <iterator>
+
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "server/core/registry_validation.h"
@@ -15,10 +17,10 @@ constexpr std::string_view kEtagDomain = "cloudmanager.registry.v1.Registry/etag
 
 }  // namespace
 
-std::string ComputeEtag(const v1::Registry& stored) {
-  v1::Registry record = stored;
-  ClearSecrets(record);
-  record.clear_etag();
+namespace {
+
+// The etag of `record`, whose etag and secret fields are empty.
+std::string HashWithoutEtagAndSecrets(const v1::Registry& record) {
   std::string bytes(kEtagDomain);
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
@@ -27,6 +29,34 @@ std::string ComputeEtag(const v1::Registry& stored) {
     record.SerializeToCodedStream(&out);
   }
   return HexEncode(Blake2b(bytes, kEtagBytes));
+}
+
+}  // namespace
+
+std::string ComputeEtag(const v1::Registry& stored) {
+  v1::Registry record = stored;
+  ClearSecrets(record);
+  record.clear_etag();
+  return HashWithoutEtagAndSecrets(record);
+}
+
+std::string ComputeEtagInPlace(v1::Registry& record) {
+  // Each left-out field that holds something is swapped with an empty string and back.
+  std::string* const fields[] = {
+      record.etag().empty() ? nullptr : record.mutable_etag(),
+      record.password().empty() ? nullptr : record.mutable_password(),
+      record.oauth2_token().empty() ? nullptr : record.mutable_oauth2_token(),
+      record.json_token().empty() ? nullptr : record.mutable_json_token(),
+  };
+  std::string aside[std::size(fields)];
+  for (size_t i = 0; i < std::size(fields); ++i) {
+    if (fields[i] != nullptr) fields[i]->swap(aside[i]);
+  }
+  std::string etag = HashWithoutEtagAndSecrets(record);
+  for (size_t i = 0; i < std::size(fields); ++i) {
+    if (fields[i] != nullptr) fields[i]->swap(aside[i]);
+  }
+  return etag;
 }
 
 }  // namespace registry::core

@@ -21,4 +21,9 @@ namespace v1 = ::cloudmanager::registry::v1;
 // it to compare across upgrades).
 std::string ComputeEtag(const v1::Registry& stored);
 
+// ComputeEtag(record) without copying the record: the etag and secret fields are set aside
+// (swapped out, never copied) while the rest is serialized, then put back. `record` is as it
+// was on return.
+std::string ComputeEtagInPlace(v1::Registry& record);
+
 }  // namespace registry::core

@@ -187,9 +187,10 @@ bool HasSecret(const v1::Registry& registry) {
 }
 
 void ClearSecrets(v1::Registry& registry) {
-  WipeString(*registry.mutable_password());
-  WipeString(*registry.mutable_oauth2_token());
-  WipeString(*registry.mutable_json_token());
+  // Only fields that hold something: a mutable empty field would be allocated just to be wiped.
+  if (!registry.password().empty()) WipeString(*registry.mutable_password());
+  if (!registry.oauth2_token().empty()) WipeString(*registry.mutable_oauth2_token());
+  if (!registry.json_token().empty()) WipeString(*registry.mutable_json_token());
 }
 
 }  // namespace registry::core

@@ -45,7 +45,7 @@ void StampRecord(v1::Registry& record, absl::Time now, bool secret_changed) {
     *record.mutable_secret_update_time() = ToProtoTimestamp(now);
   }
   record.set_global(false);
-  record.set_etag(core::ComputeEtag(record));
+  record.set_etag(core::ComputeEtagInPlace(record));
 }
 
 absl::Status GlobalIsImmutable(const auth::Principal& caller) {

@@ -80,5 +80,19 @@ TEST(EtagTest, InputIsNotModified) {
   EXPECT_EQ(r.password(), "hunter2");
 }
 
+TEST(EtagTest, InPlaceGivesTheSameEtagAndPutsEverythingBack) {
+  v1::Registry with_everything = Record();
+  with_everything.set_etag("a-previous-etag");
+  with_everything.set_oauth2_token("t");
+  with_everything.set_json_token("{}");
+  v1::Registry without_secrets = Record();
+  without_secrets.clear_password();
+  for (const v1::Registry& original : {Record(), with_everything, without_secrets}) {
+    v1::Registry r = original;
+    EXPECT_EQ(ComputeEtagInPlace(r), ComputeEtag(original));
+    EXPECT_EQ(r.SerializeAsString(), original.SerializeAsString());
+  }
+}
+
 }  // namespace
 }  // namespace registry::core
