@@ -15,10 +15,6 @@ constexpr size_t kEtagBytes = 16;
 // Domain separation: the hash input starts with this label.
 constexpr std::string_view kEtagDomain = "cloudmanager.registry.v1.Registry/etag/1\n";
 
-}  // namespace
-
-namespace {
-
 // The etag of `record`, whose etag and secret fields are empty.
 std::string HashWithoutEtagAndSecrets(const v1::Registry& record) {
   std::string bytes(kEtagDomain);
