@@ -56,8 +56,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> BuildServerCredentials(
   }
   // The files are checked once here, so a missing or non-PEM file stops the start with a clear
   // line; from then on gRPC's file watcher rereads them every tls_poll_interval and new
-  // handshakes use what it read last (a renewed certificate needs no restart). A pair it cannot
-  // read (e.g. caught mid-replacement) is logged and retried; the last good one stays in use.
+  // handshakes use what it read last (a renewed certificate needs no restart). A file it cannot
+  // read (e.g. caught mid-replacement) is logged and retried; the last good pair stays in use.
+  // A readable pair that is not a valid key and certificate is taken as it is (gRPC 1.51 does
+  // not check it): handshakes fail until the files are fixed, so replace them atomically.
   for (const auto& [flag, path] : {std::pair{"tls-cert-file", &config.tls_cert_file},
                                    std::pair{"tls-key-file", &config.tls_key_file},
                                    std::pair{"tls-client-ca-file", &config.tls_client_ca_file}}) {
