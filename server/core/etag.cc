@@ -1,6 +1,7 @@
 // ComputeEtag: BLAKE2b over the secret-free deterministic serialization.
 #include "server/core/etag.h"
 
+#include <array>
 #include <iterator>
 
 #include "google/protobuf/io/coded_stream.h"
@@ -37,13 +38,11 @@ std::string ComputeEtag(const v1::Registry& stored) {
 }
 
 std::string ComputeEtagInPlace(v1::Registry& record) {
-  // Each left-out field that holds something is swapped with an empty string and back.
-  std::string* const fields[] = {
-      record.etag().empty() ? nullptr : record.mutable_etag(),
-      record.password().empty() ? nullptr : record.mutable_password(),
-      record.oauth2_token().empty() ? nullptr : record.mutable_oauth2_token(),
-      record.json_token().empty() ? nullptr : record.mutable_json_token(),
-  };
+  // Each left-out field that holds something (the etag and the secrets ClearSecrets clears) is
+  // swapped with an empty string and back.
+  const std::array<std::string*, 3> secrets = HeldSecrets(record);
+  std::string* const fields[] = {record.etag().empty() ? nullptr : record.mutable_etag(),
+                                 secrets[0], secrets[1], secrets[2]};
   std::string aside[std::size(fields)];
   for (size_t i = 0; i < std::size(fields); ++i) {
     if (fields[i] != nullptr) fields[i]->swap(aside[i]);

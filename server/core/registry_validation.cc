@@ -186,11 +186,16 @@ bool HasSecret(const v1::Registry& registry) {
          !registry.json_token().empty();
 }
 
+std::array<std::string*, 3> HeldSecrets(v1::Registry& registry) {
+  return {registry.password().empty() ? nullptr : registry.mutable_password(),
+          registry.oauth2_token().empty() ? nullptr : registry.mutable_oauth2_token(),
+          registry.json_token().empty() ? nullptr : registry.mutable_json_token()};
+}
+
 void ClearSecrets(v1::Registry& registry) {
-  // Only fields that hold something: a mutable empty field would be allocated just to be wiped.
-  if (!registry.password().empty()) WipeString(*registry.mutable_password());
-  if (!registry.oauth2_token().empty()) WipeString(*registry.mutable_oauth2_token());
-  if (!registry.json_token().empty()) WipeString(*registry.mutable_json_token());
+  for (std::string* secret : HeldSecrets(registry)) {
+    if (secret != nullptr) WipeString(*secret);
+  }
 }
 
 }  // namespace registry::core

@@ -3,6 +3,7 @@
 // Pure functions, no I/O; thread-safe.
 #pragma once
 
+#include <array>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,12 @@ void ApplyCredentialDefaults(v1::Registry& registry);
 
 // True iff any of password, oauth2_token, json_token is non-empty.
 bool HasSecret(const v1::Registry& registry);
+
+// The secret fields of `registry` that hold something (password, oauth2_token, json_token),
+// null for the empty ones: the one list of what is secret in a record, for every function that
+// wipes or sets aside secrets. Touches no empty field (asking protobuf for a mutable empty field
+// allocates).
+std::array<std::string*, 3> HeldSecrets(v1::Registry& registry);
 
 // Overwrites the bytes of password, oauth2_token and json_token with zeros
 // (sodium_memzero) and then clears them.
