@@ -156,9 +156,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   server->admin_service_ =
       std::make_unique<transport::AdminGrpcService>(*server->admin_, *server->verifier_);
 
-  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
-      BuildServerCredentials(config);
-  if (!credentials.ok()) return credentials.status();
+  absl::StatusOr<ServerSecurity> security = BuildServerCredentials(config);
+  if (!security.ok()) return security.status();
+  server->tls_files_ = std::move(security->tls_files);
   if (config.tls_cert_file.empty() && !IsLoopbackListenAddress(config.listen)) {
     Log(LogLevel::kWarning, absl::StrCat("--insecure-listen: serving PLAINTEXT on ", config.listen,
                                          "; bearer tokens and resolved secrets cross the network "
@@ -168,7 +168,7 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.SetOption(std::make_unique<ReflectionOption>(config.reflection));
-  builder.AddListeningPort(config.listen, *credentials, &server->port_);
+  builder.AddListeningPort(config.listen, security->credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(config.max_request_bytes);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, config.max_concurrent_streams);
   grpc::ResourceQuota quota("registryd");

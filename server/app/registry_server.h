@@ -11,6 +11,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "server/app/server_config.h"
+#include "server/app/tls_files.h"
 #include "server/auth/reloading_token_verifier.h"
 #include "server/seal/barrier.h"
 #include "server/service/admin_manager.h"
@@ -67,6 +68,8 @@ class RegistryServer final {
   std::unique_ptr<transport::AdminGrpcService> admin_service_;
   absl::Notification stop_sweeping_;
   std::thread sweeper_;
+  // The TLS material gRPC reads (null without TLS); declared before server_, so it outlives it.
+  std::unique_ptr<CheckedTlsFiles> tls_files_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool stopped_ = false;

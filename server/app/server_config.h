@@ -54,8 +54,8 @@ struct ServerConfig {
   std::string tls_key_file;
   // When set, clients must present a certificate signed by this CA (mTLS).
   std::string tls_client_ca_file;
-  // How often the three TLS files are reread (at least 1 s); new connections use what was read
-  // last, so a renewed certificate is served without a restart.
+  // How often the three TLS files are checked again (at least 1 s); new connections use the last
+  // set that passed, so a renewed certificate is served without a restart.
   absl::Duration tls_poll_interval = absl::Seconds(10);
   // Allow plaintext on a non-loopback address.
   bool insecure_listen = false;

@@ -8,47 +8,17 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "client/registryctl/registryctl.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/support/server_harness.h"
+#include "tests/support/test_pki.h"
 
 namespace registry::testing {
 namespace {
-
-// Runs `command` through the shell; aborts the test on failure.
-void Shell(const std::string& command) {
-  ASSERT_EQ(std::system((command + " >/dev/null 2>&1").c_str()), 0) << command;
-}
-
-// A CA, a server certificate for localhost/127.0.0.1 and a client certificate, signed by it.
-class Pki {
- public:
-  Pki() {
-    const std::string d = dir_.path();
-    Shell(absl::StrCat("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
-                       "-keyout ", d, "/ca.key -out ", d, "/ca.pem -subj /CN=test-ca -days 1"));
-    for (const std::string name : {"server", "client"}) {
-      Shell(absl::StrCat("openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes ",
-                         "-keyout ", d, "/", name, ".key -out ", d, "/", name,
-                         ".csr -subj /CN=", name == "server" ? "localhost" : "ci-client"));
-      WriteFile(dir_.File(name + ".ext"), name == "server"
-                                              ? "subjectAltName=DNS:localhost,IP:127.0.0.1\n"
-                                              : "extendedKeyUsage=clientAuth\n");
-      Shell(absl::StrCat("openssl x509 -req -in ", d, "/", name, ".csr -CA ", d, "/ca.pem -CAkey ",
-                         d, "/ca.key -CAcreateserial -days 1 -out ", d, "/", name, ".pem -extfile ",
-                         d, "/", name, ".ext"));
-    }
-  }
-  std::string File(const std::string& name) const { return dir_.File(name); }
-  std::string Read(const std::string& name) const { return ReadFile(dir_.File(name)); }
-
- private:
-  TempDir dir_;
-};
 
 grpc::StatusCode HealthCheck(const std::string& address,
                              std::shared_ptr<grpc::ChannelCredentials> credentials) {
@@ -135,10 +105,19 @@ TEST(TlsTest, ReplacedCertificatesAreServedWithoutARestart) {
   ASSERT_EQ(HealthCheck(server.address(), ClientOf(before)), grpc::StatusCode::OK);
   ASSERT_NE(HealthCheck(server.address(), ClientOf(after)), grpc::StatusCode::OK);
 
-  // Unreadable files (a replacement caught half way) leave the last good ones in use.
+  // Files that do not check out leave the last good ones in use: unreadable (a replacement
+  // caught half way), a key that is not the certificate's, a key that does not parse.
   ASSERT_EQ(std::remove(key.c_str()), 0);
   absl::SleepFor(absl::Seconds(3));  // At least two checks of the files.
   EXPECT_EQ(HealthCheck(server.address(), ClientOf(before)), grpc::StatusCode::OK);
+  Replace(key, after.Read("server.key"));
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(HealthCheck(server.address(), ClientOf(before)), grpc::StatusCode::OK)
+      << "a key that is not the certificate's was taken";
+  Replace(key, "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n");
+  absl::SleepFor(absl::Seconds(3));
+  EXPECT_EQ(HealthCheck(server.address(), ClientOf(before)), grpc::StatusCode::OK)
+      << "a key that does not parse was taken";
 
   Replace(client_ca, after.Read("ca.pem"));
   Replace(cert, after.Read("server.pem"));
@@ -204,6 +183,38 @@ TEST(TlsTest, PlaintextOffLoopbackNeedsInsecureListen) {
   }
   config.tls_cert_file = "/nonexistent.pem";
   EXPECT_FALSE(app::BuildServerCredentials(config).ok());  // Key missing: both or neither.
+}
+
+TEST(TlsTest, StartRefusesTlsFilesThatDoNotCheckOut) {
+  Pki pki;
+  TempDir dir;
+  WriteFile(dir.File("not-pem"), "just text\n");
+  struct Case {
+    std::string cert, key, client_ca;
+    absl::StatusCode code;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {"/nonexistent.pem", pki.File("server.key"), "", absl::StatusCode::kFailedPrecondition,
+       "cannot read --tls-cert-file /nonexistent.pem"},
+      {pki.File("server.pem"), pki.File("client.key"), "", absl::StatusCode::kInvalidArgument,
+       "--tls-key-file is not the key of the first certificate in --tls-cert-file"},
+      {pki.File("server.pem"), dir.File("not-pem"), "", absl::StatusCode::kInvalidArgument,
+       "--tls-key-file holds no unencrypted PEM private key"},
+      {pki.File("server.key"), pki.File("server.key"), "", absl::StatusCode::kInvalidArgument,
+       "--tls-cert-file holds no PEM certificate"},
+      {pki.File("server.pem"), pki.File("server.key"), dir.File("not-pem"),
+       absl::StatusCode::kInvalidArgument, "--tls-client-ca-file"},
+  };
+  for (const Case& c : cases) {
+    app::ServerConfig config;
+    config.tls_cert_file = c.cert;
+    config.tls_key_file = c.key;
+    config.tls_client_ca_file = c.client_ca;
+    auto refused = app::BuildServerCredentials(config);
+    EXPECT_EQ(refused.status().code(), c.code) << c.says;
+    EXPECT_THAT(refused.status().message(), ::testing::HasSubstr(c.says));
+  }
 }
 
 }  // namespace
