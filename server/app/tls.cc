@@ -42,7 +42,7 @@ absl::StatusOr<ServerSecurity> BuildServerCredentials(const ServerConfig& config
           "refusing plaintext gRPC on non-loopback ", config.listen,
           ": set --tls-cert-file/--tls-key-file, or --insecure-listen to accept the risk"));
     }
-    return ServerSecurity{.credentials = grpc::InsecureServerCredentials()};
+    return ServerSecurity{.credentials = grpc::InsecureServerCredentials(), .tls_files = nullptr};
   }
   // gRPC's file watcher would take any readable file, and a key that is not the certificate's
   // breaks every new handshake until fixed; it reads only what CheckedTlsFiles checked.

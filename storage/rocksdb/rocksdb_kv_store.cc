@@ -188,6 +188,11 @@ rocksdb::Options MakeOptions(const RocksDbOptions& options, bool create) {
   // skiplist search instead of walking it.
   db_options.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
   db_options.memtable_whole_key_filtering = true;
+  // No filter check at the last level: reads there are hits (a resolve reads records its index
+  // names), for which a filter only costs a partition lookup and a probe. Files written there
+  // also leave their filters out (most of the filter memory). A Get of a missing key (a create's
+  // id check) reaches the last level's index and data block instead.
+  db_options.optimize_filters_for_hits = true;
   db_options.write_buffer_size = kWriteBufferBytes;
   db_options.max_write_buffer_number = kMaxWriteBuffers;
   db_options.max_open_files = kMaxOpenFiles;
