@@ -273,7 +273,9 @@ BENCHMARK(BM_BarrierGet);
 void BM_OwnerIndexCacheInsertWhenFull(benchmark::State& state) {
   constexpr size_t kCapacity = 65'536;
   service::OwnerIndexCache cache(kCapacity, size_t{1} << 30);
-  auto registries = std::make_shared<const service::IndexedRegistries>(1);
+  auto owned = std::make_shared<service::IndexedRegistries>();
+  owned->Add(core::ServerKey{}, "");
+  service::IndexedRegistriesPtr registries = owned;
   std::vector<std::string> owners;
   for (size_t i = 0; i < 4 * kCapacity; ++i) owners.push_back(absl::StrCat("users/u", i));
   size_t next = 0;

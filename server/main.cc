@@ -46,8 +46,10 @@ ABSL_FLAG(int, max_inflight_writes, 1024,
           "once");
 ABSL_FLAG(int, resolve_cache_owners, 131072,
           "owners whose registry match keys (never secrets) are cached for ResolveCredentials");
-ABSL_FLAG(int64_t, resolve_cache_bytes, int64_t{320} << 20,
-          "memory the ResolveCredentials owner cache may hold, in bytes (~0.3 KiB per registry)");
+ABSL_FLAG(int64_t, resolve_cache_bytes, int64_t{192} << 20,
+          "memory the ResolveCredentials owner cache may hold, in bytes (~0.12 KiB per registry)");
+ABSL_FLAG(int64_t, block_cache_bytes, int64_t{192} << 20,
+          "RocksDB block cache, in bytes (sealed data, index and filter blocks)");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "time in-flight calls get to finish on SIGTERM/SIGINT");
 ABSL_FLAG(absl::Duration, jwt_clock_skew, absl::Seconds(60),
@@ -86,7 +88,8 @@ constexpr const char* kFlagNames[] = {"listen",
                                       "max_inflight_resolves",
                                       "max_inflight_writes",
                                       "resolve_cache_owners",
-                                      "resolve_cache_bytes"};
+                                      "resolve_cache_bytes",
+                                      "block_cache_bytes"};
 
 // Applies REGISTRYD_<FLAG> environment variables; command-line flags parsed later override them.
 bool ApplyEnvironment() {
@@ -188,6 +191,7 @@ int main(int argc, char** argv) {
   config.max_inflight_writes = absl::GetFlag(FLAGS_max_inflight_writes);
   config.resolve_cache_owners = absl::GetFlag(FLAGS_resolve_cache_owners);
   config.resolve_cache_bytes = absl::GetFlag(FLAGS_resolve_cache_bytes);
+  config.block_cache_bytes = absl::GetFlag(FLAGS_block_cache_bytes);
 
   auto server = registry::app::RegistryServer::Start(config);
   if (!server.ok()) {

@@ -70,6 +70,9 @@ absl::Status CheckConfig(const ServerConfig& config) {
   if (config.resolve_cache_bytes < 1) {
     return absl::InvalidArgumentError("--resolve-cache-bytes must be at least 1");
   }
+  if (config.block_cache_bytes < (1 << 20)) {
+    return absl::InvalidArgumentError("--block-cache-bytes must be at least 1048576 (1 MiB)");
+  }
   if (config.max_inflight_resolves < 1) {
     return absl::InvalidArgumentError("--max-inflight-resolves must be at least 1");
   }
@@ -96,8 +99,9 @@ absl::StatusOr<std::unique_ptr<RegistryServer>> RegistryServer::Start(const Serv
   absl::StatusOr<seal::MasterKeys> master_keys = seal::LoadMasterKeyFile(config.master_key_file);
   if (!master_keys.ok()) return master_keys.status();
 
-  absl::StatusOr<std::unique_ptr<storage::RocksDbKvStore>> store =
-      storage::RocksDbKvStore::Open({.path = config.data_dir});
+  absl::StatusOr<std::unique_ptr<storage::RocksDbKvStore>> store = storage::RocksDbKvStore::Open(
+      {.path = config.data_dir,
+       .block_cache_bytes = static_cast<size_t>(config.block_cache_bytes)});
   if (!store.ok()) return store.status();
 
   std::unique_ptr<RegistryServer> server(new RegistryServer());

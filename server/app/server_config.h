@@ -40,9 +40,11 @@ struct ServerConfig {
   // including those waiting for their write to be durable. Past it, RESOURCE_EXHAUSTED at once.
   int max_inflight_writes = 1024;
   // Owners whose decoded registry index (match keys only, no secrets) stays in memory for
-  // ResolveCredentials, and the bytes they may hold (~2.9 KiB for an owner of 10 registries).
+  // ResolveCredentials, and the bytes they may hold (~1.2 KiB for an owner of 10 registries).
   int resolve_cache_owners = 131072;
-  int64_t resolve_cache_bytes = int64_t{320} << 20;
+  int64_t resolve_cache_bytes = int64_t{192} << 20;
+  // RocksDB's block cache: data, index and filter blocks (sealed bytes only).
+  int64_t block_cache_bytes = int64_t{192} << 20;
   // Serve grpc.reflection.v1alpha so `grpcurl list` works.
   bool reflection = true;
   // Clock skew allowed for exp/nbf/iat.

@@ -6,18 +6,22 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "server/core/string_view_bridge.h"
 
 namespace registry::core {
 namespace {
 
-std::string PortOrNone(const std::string& port) { return port.empty() ? "none" : port; }
+std::string PortOrNone(std::string_view port) { return port.empty() ? "none" : std::string(port); }
 
-std::string PathString(const std::vector<std::string>& segments) {
-  return absl::StrCat("/", absl::StrJoin(segments, "/"));
+template <typename Segments>
+std::string PathString(const Segments& segments) {
+  std::string path;
+  for (size_t i = 0; i < segments.size(); ++i) absl::StrAppend(&path, "/", ToAbsl(segments[i]));
+  return path.empty() ? "/" : path;
 }
 
-bool IsPathPrefix(const std::vector<std::string>& prefix, const std::vector<std::string>& path) {
+template <typename Segments>
+bool IsPathPrefix(const Segments& prefix, const std::vector<std::string>& path) {
   if (prefix.size() > path.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i) {
     if (prefix[i] != path[i]) return false;
@@ -59,8 +63,9 @@ namespace {
 // The rules of MatchServer, in order. On the first that fails, hands `mismatch` a function that
 // builds the reason, and returns false; a caller that needs no reason ignores it (and nothing is
 // allocated).
-template <typename OnMismatch>
-bool MatchRules(const ServerKey& registry, const ImageKey& image, OnMismatch mismatch) {
+// `Key` is a ServerKey or a PackedServerKey (the same fields, as strings or as views).
+template <typename Key, typename OnMismatch>
+bool MatchRules(const Key& registry, const ImageKey& image, OnMismatch mismatch) {
   if (registry.port != image.port) {
     mismatch([&] {
       return absl::StrCat("port differs: image ", PortOrNone(image.port), ", registry ",
@@ -79,7 +84,7 @@ bool MatchRules(const ServerKey& registry, const ImageKey& image, OnMismatch mis
     if (!LabelMatches(registry.host_labels[i], image.host_labels[i])) {
       mismatch([&] {
         return absl::StrCat("host label ", i + 1, " \"", image.host_labels[i],
-                            "\" does not match \"", registry.host_labels[i], "\"");
+                            "\" does not match \"", ToAbsl(registry.host_labels[i]), "\"");
       });
       return false;
     }
@@ -94,16 +99,29 @@ bool MatchRules(const ServerKey& registry, const ImageKey& image, OnMismatch mis
   return true;
 }
 
-}  // namespace
-
-MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image) {
+template <typename Key>
+MatchOutcome MatchServerKey(const Key& registry, const ImageKey& image) {
   MatchOutcome outcome;
   outcome.matched = MatchRules(registry, image, [&](auto reason) { outcome.reason = reason(); });
   if (outcome.matched) outcome.reason = "matched";
   return outcome;
 }
 
+}  // namespace
+
+MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image) {
+  return MatchServerKey(registry, image);
+}
+
+MatchOutcome MatchServer(const PackedServerKey& registry, const ImageKey& image) {
+  return MatchServerKey(registry, image);
+}
+
 bool ServerMatches(const ServerKey& registry, const ImageKey& image) {
+  return MatchRules(registry, image, [](auto) {});
+}
+
+bool ServerMatches(const PackedServerKey& registry, const ImageKey& image) {
   return MatchRules(registry, image, [](auto) {});
 }
 

@@ -33,10 +33,12 @@ struct MatchOutcome {
 // Tag and digest play no part. Docker Hub aliases are already folded into
 // {"docker", "io"} on both sides.
 MatchOutcome MatchServer(const ServerKey& registry, const ImageKey& image);
+MatchOutcome MatchServer(const PackedServerKey& registry, const ImageKey& image);
 
 // MatchServer(registry, image).matched, without the reason: allocates nothing (the resolve
 // path's check; MatchServer is for `explain`).
 bool ServerMatches(const ServerKey& registry, const ImageKey& image);
+bool ServerMatches(const PackedServerKey& registry, const ImageKey& image);
 
 // Glob of one host label, case-insensitive: `*` in `pattern` matches any run of
 // characters (also none) and `?` exactly one; every other character matches

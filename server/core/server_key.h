@@ -6,6 +6,8 @@
 // Pure functions, no I/O; thread-safe.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +36,39 @@ struct ServerKey {
   std::string HostPort() const;
 
   friend bool operator==(const ServerKey&, const ServerKey&) = default;
+};
+
+// Where one string sits in a buffer of packed strings.
+struct TextPiece {
+  uint32_t offset = 0;
+  uint32_t length = 0;
+};
+
+// A list of strings packed into one buffer, by view: the buffer and the pieces must outlive it.
+class PackedStrings {
+ public:
+  PackedStrings(std::string_view text, const TextPiece* pieces, size_t count)
+      : text_(text.data()), pieces_(pieces), count_(count) {}
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::string_view operator[](size_t i) const {
+    return {text_ + pieces_[i].offset, pieces_[i].length};
+  }
+
+ private:
+  const char* text_;
+  const TextPiece* pieces_;
+  size_t count_;
+};
+
+// The match fields of a ServerKey whose strings are packed elsewhere (the resolver's owner
+// cache keeps registries this way, service/owner_index_cache.h); matching takes either form.
+struct PackedServerKey {
+  PackedStrings host_labels;
+  std::string_view port;
+  PackedStrings path_segments;
+  bool docker_hub = false;
+  int wildcard_labels = 0;
 };
 
 // Maximum length of a server string.

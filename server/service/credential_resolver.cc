@@ -119,10 +119,8 @@ absl::Status SetSingleCandidate(v1::Registry record, std::string registry_id,
     return absl::DataLossError(
         absl::StrCat("stored server of ", record.name(), " no longer parses"));
   }
-  auto single = std::make_shared<IndexedRegistries>(1);
-  IndexedRegistry& registry = single->front();
-  registry.server = *std::move(server);
-  registry.registry_id = std::move(registry_id);
+  auto single = std::make_shared<IndexedRegistries>();
+  single->Add(*server, registry_id);
   candidates.Set(std::move(single));
   candidates.servers = {record.server()};
   candidates.records.front() = std::move(record);
@@ -136,12 +134,11 @@ absl::StatusOr<IndexedRegistriesPtr> ReadIndex(seal::Barrier& barrier, const cor
   absl::StatusOr<core::storage_v1::RegistryIndex> index = LoadRegistryIndex(barrier, owner);
   if (!index.ok()) return index.status();
   auto registries = std::make_shared<IndexedRegistries>();
-  registries->reserve(index->entries_size());
   for (const core::storage_v1::RegistryIndexEntry& entry : index->entries()) {
-    registries->push_back(
-        {.server = core::CandidateOf(entry).server, .registry_id = entry.registry_id()});
+    registries->Add(core::CandidateOf(entry).server, entry.registry_id());
     if (servers != nullptr) servers->push_back(entry.server());
   }
+  registries->ShrinkToFit();
   return registries;  // The index is stored in TriedBefore order.
 }
 
@@ -185,10 +182,12 @@ absl::Status LoadCandidates(seal::Barrier& barrier, OwnerIndexCache* cache,
   return absl::OkStatus();
 }
 
-// The resource name of `owner`'s candidate `registry`.
-std::string NameOf(const core::OwnerName& owner, const IndexedRegistry& registry) {
-  if (registry.registry_id.empty()) return std::string(core::kGlobalRegistryName);
-  return core::RegistryName{.owner = owner, .registry_id = registry.registry_id}.ToString();
+// The resource name of `owner`'s candidate at `position`.
+std::string NameOf(const core::OwnerName& owner, const IndexedRegistries& registries,
+                   size_t position) {
+  const std::string_view registry_id = registries.registry_id(position);
+  if (registry_id.empty()) return std::string(core::kGlobalRegistryName);
+  return core::RegistryName{.owner = owner, .registry_id = std::string(registry_id)}.ToString();
 }
 
 // Resolves one image against the ordered candidates; returns the position of the registry
@@ -198,25 +197,35 @@ int ResolveImage(const core::OwnerName& owner, const Candidates& candidates,
   const IndexedRegistries& registries = *candidates.registries;
   int chosen = -1;
   for (size_t i = 0; i < registries.size(); ++i) {
-    const IndexedRegistry& registry = registries[i];
+    const core::PackedServerKey server = registries.server(i);
     if (!explain) {
-      if (core::ServerMatches(registry.server, key)) return static_cast<int>(i);
+      if (core::ServerMatches(server, key)) return static_cast<int>(i);
       continue;
     }
-    core::MatchOutcome outcome = core::MatchServer(registry.server, key);
+    core::MatchOutcome outcome = core::MatchServer(server, key);
     const bool chosen_now = outcome.matched && chosen < 0;
     if (chosen_now) chosen = static_cast<int>(i);
     v1::MatchExplanation* explanation = out.add_explanation();
-    explanation->set_registry(NameOf(owner, registry));
+    explanation->set_registry(NameOf(owner, registries, i));
     explanation->set_server(candidates.servers[i]);
     explanation->set_matched(outcome.matched);
     explanation->set_chosen(chosen_now);
     explanation->set_reason(
         outcome.matched && !chosen_now
-            ? absl::StrCat("matched, but ", NameOf(owner, registries[chosen]), " is more specific")
+            ? absl::StrCat("matched, but ", NameOf(owner, registries, chosen), " is more specific")
             : outcome.reason);
   }
   return chosen;
+}
+
+// The path segments of `server`, as DockerConfigEntry holds them.
+std::vector<std::string> PathSegments(const core::PackedServerKey& server) {
+  std::vector<std::string> segments;
+  segments.reserve(server.path_segments.size());
+  for (size_t i = 0; i < server.path_segments.size(); ++i) {
+    segments.emplace_back(server.path_segments[i]);
+  }
+  return segments;
 }
 
 // Opens the record of the candidate at `position`, once per call.
@@ -225,8 +234,7 @@ absl::StatusOr<const v1::Registry*> EnsureRecord(seal::Barrier& barrier,
                                                  Candidates& candidates, int position) {
   std::optional<v1::Registry>& record = candidates.records[position];
   if (!record.has_value()) {
-    const std::string key =
-        core::RegistryKey(owner, (*candidates.registries)[position].registry_id);
+    const std::string key = core::RegistryKey(owner, candidates.registries->registry_id(position));
     absl::StatusOr<v1::Registry> loaded = LoadRecord(barrier, key);
     if (absl::IsNotFound(loaded.status())) return RaceWithDelete(key);
     if (!loaded.ok()) return loaded.status();
@@ -272,7 +280,7 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
       absl::StatusOr<const v1::Registry*> record =
           EnsureRecord(barrier, validated.owner, candidates, chosen);
       if (!record.ok()) return fail(record.status());
-      out->set_registry(NameOf(validated.owner, registries[chosen]));
+      out->set_registry(NameOf(validated.owner, registries, chosen));
       core::FillCredentials(**record, key, *out);
     } else {
       core::FillAnonymous(key, *out);
@@ -285,7 +293,7 @@ absl::StatusOr<v1::ResolveCredentialsResponse> ResolveValidated(
     }
     if (!out->anonymous()) {
       config_entries.push_back({.server = out->server(),
-                                .registry_path = registries[chosen].server.path_segments,
+                                .registry_path = PathSegments(registries.server(chosen)),
                                 .username = out->username(),
                                 .password = out->password(),
                                 .email = out->email()});

@@ -157,6 +157,7 @@ TEST_F(StartupTest, CapacityFlagsBelowTheirMinimumAreRefusedAndNamed) {
                                                         {"--max-inflight-writes", "0"},
                                                         {"--resolve-cache-owners", "0"},
                                                         {"--resolve-cache-bytes", "0"},
+                                                        {"--block-cache-bytes", "1048575"},
                                                         {"--max-concurrent-streams", "0"},
                                                         {"--max-request-bytes", "1023"}}) {
     auto argv = Flags();
