@@ -68,39 +68,12 @@ for side in A B; do
 done
 wait "${CLIENT[A]}" "${CLIENT[B]}"
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-ratios=()
-for round in $(seq "$ROUNDS"); do
-  declare -A T0 PER_CALL
-  for side in A B; do T0[$side]=$(cpu_ticks "${PID[$side]}"); done
-  for side in A B; do
-    "$BIN/registry-bench" --address="127.0.0.1:${PORT[$side]}" "${common[@]}" \
-      --owner-choice=random --duration="$DURATION" --warmup=0s --rpc=resolve --json \
-      >"$WORK/$side.json" &
-    CLIENT[$side]=$!
-  done
-  wait "${CLIENT[A]}" "${CLIENT[B]}"
-  line="round $round:"
-  for side in A B; do
-    ticks=$(($(cpu_ticks "${PID[$side]}") - ${T0[$side]}))
-    read -r rate per_call < <(python3 - "$WORK/$side.json" "$ticks" "$DURATION" <<'PY'
-import json, sys
-report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-rpc = report["rpcs"][0]
-seconds = float(sys.argv[3].rstrip("s"))
-calls = rpc["throughput_per_s"] * seconds
-print(f'{rpc["throughput_per_s"]:.0f} {int(sys.argv[2]) / 100 / calls * 1e6:.1f}')
-PY
-    )
-    PER_CALL[$side]=$per_call
-    line+="  $side $rate/s ${per_call} us/call"
-  done
-  ratio=$(python3 -c "print(f'{${PER_CALL[B]} / ${PER_CALL[A]}:.3f}')")
-  ratios+=("$ratio")
-  echo "$line  B/A CPU per call $ratio"
-done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-echo "B/A server CPU per resolve on the 1M set: median $median over $ROUNDS rounds (< 1: B is cheaper)"
+# One side's client for a round (ab_rounds): random owners of the whole set.
+ab_client() {
+  "$BIN/registry-bench" --address="127.0.0.1:${PORT[$1]}" "${common[@]}" --owner-choice=random \
+    --duration="$DURATION" --warmup=0s --rpc=resolve --json >"$WORK/$1.json"
+}
+ab_rounds "$ROUNDS" "$DURATION" "resolve on the 1M set" ab_client
 for side in A B; do
   echo "$side resident memory: $(awk '/VmRSS/ {printf "%d MiB", $2 / 1024}' "/proc/${PID[$side]}/status")"
 done

@@ -52,36 +52,9 @@ for side in A B; do
     >/dev/null 2>"$WORK/preload-$side.log" || { cat "$WORK/preload-$side.log" >&2; exit 1; }
 done
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-ratios=()
-for round in $(seq "$ROUNDS"); do
-  declare -A T0 CLIENT
-  for side in A B; do T0[$side]=$(cpu_ticks "${PID[$side]}"); done
-  for side in A B; do
-    "$BIN/registry-bench" --address="127.0.0.1:${PORT[$side]}" "${common[@]}" "${load[@]}" \
-      --duration="$DURATION" --warmup=0s --rpc="$RPC" --json >"$WORK/$side.json" &
-    CLIENT[$side]=$!
-  done
-  wait "${CLIENT[A]}" "${CLIENT[B]}"
-  line="round $round:"
-  declare -A PER_CALL
-  for side in A B; do
-    ticks=$(($(cpu_ticks "${PID[$side]}") - ${T0[$side]}))
-    read -r rate per_call < <(python3 - "$WORK/$side.json" "$ticks" "$DURATION" <<'PY'
-import json, sys
-report = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
-rpc = report["rpcs"][0]
-seconds = float(sys.argv[3].rstrip("s"))
-calls = rpc["throughput_per_s"] * seconds
-print(f'{rpc["throughput_per_s"]:.0f} {int(sys.argv[2]) / 100 / calls * 1e6:.1f}')
-PY
-    )
-    PER_CALL[$side]=$per_call
-    line+="  $side $rate/s ${per_call} us/call"
-  done
-  ratio=$(python3 -c "print(f'{${PER_CALL[B]} / ${PER_CALL[A]}:.3f}')")
-  ratios+=("$ratio")
-  echo "$line  B/A CPU per call $ratio"
-done
-median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
-echo "B/A server CPU per $RPC: median $median over $ROUNDS rounds (< 1: B is cheaper)"
+# One side's client for a round (ab_rounds).
+ab_client() {
+  "$BIN/registry-bench" --address="127.0.0.1:${PORT[$1]}" "${common[@]}" "${load[@]}" \
+    --duration="$DURATION" --warmup=0s --rpc="$RPC" --json >"$WORK/$1.json"
+}
+ab_rounds "$ROUNDS" "$DURATION" "$RPC" ab_client
