@@ -67,6 +67,16 @@ class StatusTally {
   std::array<std::string, kCodes> first_messages_;
 };
 
+// How much the flood below may add to resident memory. A normal build adds ~35 MiB. Under
+// AddressSanitizer, freed memory waits in ASan's quarantine (256 MiB by default) and its
+// allocator keeps per-thread caches, so the same flood adds ~500 MiB there: 515-532 MiB on the
+// Intel Xeon machine of 2026-11-28 with the code before that day's session as well as after it.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long kMaxGrowthKib = 1024 * 1024;
+#else
+constexpr long kMaxGrowthKib = 512 * 1024;
+#endif
+
 // Resident memory of this process (server and clients), in KiB.
 long ResidentKib() {
   std::ifstream status("/proc/self/status");
@@ -133,7 +143,7 @@ TEST(OverloadTest, ExcessIsRefusedMemoryStaysBoundedAndServiceRecovers) {
                                   grpc::StatusCode::UNAVAILABLE}),
             0)
       << tally.Summary();
-  EXPECT_LT(rss_under_load - rss_before, 512 * 1024) << "memory grew without bound";
+  EXPECT_LT(rss_under_load - rss_before, kMaxGrowthKib) << "memory grew without bound";
 
   // Back to normal once the load is gone: every call succeeds.
   auto stub = server.RegistryStub();
