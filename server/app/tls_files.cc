@@ -64,23 +64,26 @@ size_t CountCertificateBlocks(std::string_view pem) {
 }
 
 // Reads `path` (at most kMaxFileBytes) for `flag`: FAILED_PRECONDITION when it cannot be read,
-// INVALID_ARGUMENT when it is too large.
+// INVALID_ARGUMENT when it is too large. One buffer sized from the file, never regrown (a
+// regrown buffer would free a copy of the key unwiped). A file changed in place while being read
+// gives whatever was read, which the checks then see.
 absl::StatusOr<std::string> ReadSmallFile(const char* flag, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::FailedPreconditionError(absl::StrCat("cannot read --", flag, " ", path));
-  std::string contents;
-  contents.resize(kMaxFileBytes + 1);
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in ? static_cast<std::streamoff>(in.tellg()) : -1;
+  if (size < 0 || !in.seekg(0)) {
+    return absl::FailedPreconditionError(absl::StrCat("cannot read --", flag, " ", path));
+  }
+  if (static_cast<size_t>(size) > kMaxFileBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, " ", path, " is larger than ", kMaxFileBytes, " bytes"));
+  }
+  std::string contents(static_cast<size_t>(size), '\0');
   in.read(contents.data(), static_cast<std::streamsize>(contents.size()));
   if (in.bad()) {
     core::WipeString(contents);
     return absl::FailedPreconditionError(absl::StrCat("cannot read --", flag, " ", path));
   }
   contents.resize(static_cast<size_t>(in.gcount()));
-  if (contents.size() > kMaxFileBytes) {
-    core::WipeString(contents);
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, " ", path, " is larger than ", kMaxFileBytes, " bytes"));
-  }
   return contents;
 }
 

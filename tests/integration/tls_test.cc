@@ -189,6 +189,7 @@ TEST(TlsTest, StartRefusesTlsFilesThatDoNotCheckOut) {
   Pki pki;
   TempDir dir;
   WriteFile(dir.File("not-pem"), "just text\n");
+  WriteFile(dir.File("huge.pem"), std::string((1 << 20) + 1, 'A'));
   struct Case {
     std::string cert, key, client_ca;
     absl::StatusCode code;
@@ -205,6 +206,8 @@ TEST(TlsTest, StartRefusesTlsFilesThatDoNotCheckOut) {
        "--tls-cert-file holds no PEM certificate"},
       {pki.File("server.pem"), pki.File("server.key"), dir.File("not-pem"),
        absl::StatusCode::kInvalidArgument, "--tls-client-ca-file"},
+      {dir.File("huge.pem"), pki.File("server.key"), "", absl::StatusCode::kInvalidArgument,
+       "is larger than 1048576 bytes"},
   };
   for (const Case& c : cases) {
     app::ServerConfig config;
