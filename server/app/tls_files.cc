@@ -92,7 +92,8 @@ absl::Status About(const char* flag, const std::string& path, const absl::Status
   return absl::Status(status.code(), absl::StrCat("--", flag, " ", path, ": ", status.message()));
 }
 
-// One line naming the leaf certificate of `chain_pem`: its subject and end of validity.
+// One line naming the leaf certificate of `chain_pem` (a key after the chain is skipped): its
+// subject and end of validity.
 std::string DescribeLeaf(std::string_view chain_pem) {
   std::vector<X509Ptr> chain = ReadCertificates(chain_pem);
   if (chain.empty()) return "";
@@ -109,21 +110,28 @@ std::string DescribeLeaf(std::string_view chain_pem) {
 
 }  // namespace
 
-absl::Status CheckCertificates(std::string_view pem) {
-  const std::vector<X509Ptr> certificates = ReadCertificates(pem);
+namespace {
+
+// The certificates of `pem` when there is at least one and all of them parse (CheckCertificates).
+absl::StatusOr<std::vector<X509Ptr>> ParseCertificates(std::string_view pem) {
+  std::vector<X509Ptr> certificates = ReadCertificates(pem);
   if (certificates.empty()) return absl::InvalidArgumentError("holds no PEM certificate");
   if (certificates.size() < CountCertificateBlocks(pem)) {
     return absl::InvalidArgumentError(
         absl::StrCat("certificate ", certificates.size() + 1, " of the file does not parse"));
   }
-  return absl::OkStatus();
+  return certificates;
 }
 
+}  // namespace
+
+absl::Status CheckCertificates(std::string_view pem) { return ParseCertificates(pem).status(); }
+
 absl::Status CheckKeyAndChain(std::string_view chain_pem, std::string_view key_pem) {
-  if (absl::Status chain = CheckCertificates(chain_pem); !chain.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--tls-cert-file ", chain.message()));
+  absl::StatusOr<std::vector<X509Ptr>> chain = ParseCertificates(chain_pem);
+  if (!chain.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--tls-cert-file ", chain.status().message()));
   }
-  const std::vector<X509Ptr> chain = ReadCertificates(chain_pem);
   BioPtr bio = ReadOnlyBio(key_pem);
   PkeyPtr key(bio == nullptr
                   ? nullptr
@@ -133,7 +141,7 @@ absl::Status CheckKeyAndChain(std::string_view chain_pem, std::string_view key_p
     return absl::InvalidArgumentError(
         "--tls-key-file holds no unencrypted PEM private key that parses");
   }
-  if (X509_check_private_key(chain.front().get(), key.get()) != 1) {
+  if (X509_check_private_key(chain->front().get(), key.get()) != 1) {
     ERR_clear_error();
     return absl::InvalidArgumentError(
         "--tls-key-file is not the key of the first certificate in --tls-cert-file");
@@ -144,7 +152,6 @@ absl::Status CheckKeyAndChain(std::string_view chain_pem, std::string_view key_p
 struct CheckedTlsFiles::Checked {
   std::string identity;   // The chain, then the key.
   std::string client_ca;  // Empty without mTLS.
-  std::string leaf;       // DescribeLeaf of the chain.
 
   Checked() = default;
   Checked(Checked&&) = default;
@@ -164,7 +171,6 @@ absl::StatusOr<CheckedTlsFiles::Checked> CheckedTlsFiles::ReadAndCheck(const Pat
     return absl::InvalidArgumentError(
         absl::StrCat(pair.message(), " (", paths.cert, ", ", paths.key, ")"));
   }
-  checked.leaf = DescribeLeaf(*chain);
   if (!paths.client_ca.empty()) {
     absl::StatusOr<std::string> client_ca = ReadSmallFile("tls-client-ca-file", paths.client_ca);
     if (!client_ca.ok()) return client_ca.status();
@@ -188,7 +194,8 @@ absl::StatusOr<std::unique_ptr<CheckedTlsFiles>> CheckedTlsFiles::Open(
     if (!created.ok()) return created.status();
     client_ca = *std::move(created);
   }
-  Log(LogLevel::kInfo, absl::StrCat("TLS certificate from ", paths.cert, ": ", checked->leaf));
+  Log(LogLevel::kInfo,
+      absl::StrCat("TLS certificate from ", paths.cert, ": ", DescribeLeaf(checked->identity)));
   std::string identity_digest = core::Blake2b(checked->identity, kDigestBytes);
   std::string client_ca_digest = core::Blake2b(checked->client_ca, kDigestBytes);
   std::unique_ptr<CheckedTlsFiles> files(
@@ -258,8 +265,8 @@ absl::Status CheckedTlsFiles::Refresh() {
       return replaced;
     }
     identity_digest_ = std::move(identity_digest);
-    Log(LogLevel::kInfo,
-        absl::StrCat("TLS certificate replaced from ", paths_.cert, ": ", checked->leaf));
+    Log(LogLevel::kInfo, absl::StrCat("TLS certificate replaced from ", paths_.cert, ": ",
+                                      DescribeLeaf(checked->identity)));
   }
   return absl::OkStatus();
 }
